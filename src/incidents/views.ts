@@ -1,0 +1,192 @@
+// Block Kit for incidents: the pinned card, the declare modal, and the texts the bot posts. Pure.
+import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, TRANSITIONS, type Status, type TimelineData } from "./lifecycle.ts";
+import type { Incident, TimelineEvent } from "./service.ts";
+
+// Slack's limits (characters): header 150, section text 3000, button text 75, field 2000.
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** Escapes &, < and > as Slack's mrkdwn requires for text that is not markup. */
+export const escapeMrkdwn = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export const user = (id: string | null): string => (id ? `<@${id}>` : "_unassigned_");
+export const slackDate = (at: Date): string =>
+  `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString().replace(/\.\d{3}Z$/, "Z")}>`;
+
+const SEVERITY_EMOJI: Record<string, string> = { SEV1: ":red_circle:", SEV2: ":large_orange_circle:", SEV3: ":large_yellow_circle:", SEV4: ":white_circle:" };
+
+export const ACTIONS = {
+  status: "incident_status",
+  severity: "incident_severity",
+  declareView: "incident_declare",
+} as const;
+
+export interface ButtonValue {
+  incidentId: number;
+  to: string;
+}
+
+type Block = Record<string, unknown>;
+
+const button = (text: string, actionId: string, value: ButtonValue, style?: "primary" | "danger"): Block => ({
+  type: "button",
+  text: { type: "plain_text", text: clip(text, 75) },
+  action_id: actionId,
+  value: JSON.stringify(value),
+  ...(style ? { style } : {}),
+});
+
+const NEXT_STEP_LABEL: Record<Status, string> = {
+  investigating: "Investigating",
+  identified: "Identified",
+  monitoring: "Monitoring",
+  resolved: "Resolve",
+  closed: "Close",
+};
+
+/** The incident's card: pinned in its channel and edited in place on every change. */
+export function incidentCard(incident: Incident): { text: string; blocks: Block[] } {
+  const ref = incidentRef(incident.number);
+  const blocks: Block[] = [
+    { type: "header", text: { type: "plain_text", text: clip(`${ref}: ${incident.title}`, 150) } },
+    {
+      type: "section",
+      fields: [
+        { type: "mrkdwn", text: `*Severity*\n${SEVERITY_EMOJI[incident.severity]} ${incident.severity}` },
+        { type: "mrkdwn", text: `*Status*\n${statusLabel(incident.status)}` },
+        { type: "mrkdwn", text: `*Commander*\n${user(incident.commanderId)}` },
+        { type: "mrkdwn", text: `*Communications lead*\n${user(incident.commsLeadId)}` },
+        { type: "mrkdwn", text: `*Scribe*\n${user(incident.scribeId)}` },
+        { type: "mrkdwn", text: `*Declared*\n${slackDate(incident.declaredAt)} by ${user(incident.declaredById)}` },
+      ],
+    },
+  ];
+  if (incident.description) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(escapeMrkdwn(incident.description), 3000) } });
+  }
+  if (incident.resolution && (incident.status === "resolved" || incident.status === "closed")) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Resolution*\n${escapeMrkdwn(incident.resolution)}`, 3000) } });
+  }
+  const context = [`${ref}`, incident.service ? `service: ${escapeMrkdwn(incident.service)}` : null, incident.channelId ? `<#${incident.channelId}>` : null].filter(Boolean);
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: context.join(" · ") }] });
+  if (incident.status !== "closed") {
+    const elements: Block[] = TRANSITIONS[incident.status].map((to) =>
+      button(incident.status === "resolved" && to === "investigating" ? "Reopen" : NEXT_STEP_LABEL[to], `${ACTIONS.status}:${to}`, { incidentId: incident.id, to }, to === "resolved" ? "primary" : undefined),
+    );
+    elements.push({
+      type: "static_select",
+      action_id: ACTIONS.severity,
+      placeholder: { type: "plain_text", text: "Change severity" },
+      options: SEVERITIES.map((s) => ({ text: { type: "plain_text", text: s }, value: JSON.stringify({ incidentId: incident.id, to: s }) })),
+    });
+    blocks.push({ type: "actions", block_id: `incident_actions_${incident.id}`, elements });
+  }
+  const text = `${ref}: ${incident.title} — ${incident.severity}, ${incident.status}, commander <@${incident.commanderId}>`;
+  return { text, blocks };
+}
+
+export function declareModal(opts: { channelId: string | null; userId: string; title?: string }): Block {
+  return {
+    type: "modal",
+    callback_id: ACTIONS.declareView,
+    title: { type: "plain_text", text: "Declare an incident" },
+    submit: { type: "plain_text", text: "Declare" },
+    close: { type: "plain_text", text: "Cancel" },
+    private_metadata: JSON.stringify({ channelId: opts.channelId }),
+    blocks: [
+      {
+        type: "input",
+        block_id: "title",
+        label: { type: "plain_text", text: "Title" },
+        element: { type: "plain_text_input", action_id: "value", max_length: 200, placeholder: { type: "plain_text", text: "Checkout is failing for some users" }, ...(opts.title ? { initial_value: opts.title } : {}) },
+      },
+      {
+        type: "input",
+        block_id: "severity",
+        label: { type: "plain_text", text: "Severity" },
+        element: {
+          type: "static_select",
+          action_id: "value",
+          initial_option: { text: { type: "plain_text", text: "SEV3" }, value: "SEV3" },
+          options: SEVERITIES.map((s) => ({ text: { type: "plain_text", text: s }, value: s })),
+        },
+      },
+      {
+        type: "input",
+        block_id: "description",
+        optional: true,
+        label: { type: "plain_text", text: "What is happening?" },
+        element: { type: "plain_text_input", action_id: "value", multiline: true, max_length: 2900 },
+      },
+      {
+        type: "input",
+        block_id: "commander",
+        label: { type: "plain_text", text: "Incident commander" },
+        element: { type: "users_select", action_id: "value", initial_user: opts.userId },
+      },
+    ],
+  };
+}
+
+export function announcement(incident: Incident, event: TimelineEvent | null): string {
+  const ref = incidentRef(incident.number);
+  const where = incident.channelId ? ` in <#${incident.channelId}>` : "";
+  const d = event?.data;
+  if (!d) return `:rotating_light: *${ref} declared: ${escapeMrkdwn(incident.title)}* (${incident.severity}) — commander ${user(incident.commanderId)}${where}`;
+  if (d.kind === "status_update") return `*${ref} update* (${incident.severity}, ${incident.status}): ${escapeMrkdwn(d.text)}${where}`;
+  if (d.kind === "status_changed") {
+    if (d.to === "resolved") return `:white_check_mark: *${ref} resolved: ${escapeMrkdwn(incident.title)}*${d.text ? ` — ${escapeMrkdwn(d.text)}` : ""}`;
+    if (d.to === "closed") return `*${ref} closed: ${escapeMrkdwn(incident.title)}*`;
+    if (d.from === "resolved") return `:warning: *${ref} reopened: ${escapeMrkdwn(incident.title)}*${where}`;
+  }
+  return `*${ref}*: ${describeEvent(d)}`;
+}
+
+export function statusUpdatePost(incident: Incident, event: TimelineEvent): string {
+  const d = event.data;
+  const text = d.kind === "status_update" ? d.text : "";
+  return `:mega: *Status update* (${incident.severity}, ${incident.status}) from ${user(event.actorId)}:\n${escapeMrkdwn(text)}`;
+}
+
+export function describeEvent(d: TimelineData): string {
+  switch (d.kind) {
+    case "declared":
+      return `declared ${d.severity} “${escapeMrkdwn(d.title)}” with ${user(d.commanderId)} as commander`;
+    case "severity_changed":
+      return `severity ${d.from} → ${d.to}`;
+    case "status_changed":
+      return `status ${d.from} → ${d.to}${d.text ? `: ${escapeMrkdwn(d.text)}` : ""}`;
+    case "commander_changed":
+      return `commander ${user(d.from)} → ${user(d.to)}`;
+    case "role_assigned":
+      return `${ROLE_NAMES[d.role]} ${d.from ? `${user(d.from)} → ` : ""}${user(d.to)}`;
+    case "status_update":
+      return `status update: ${escapeMrkdwn(d.text)}`;
+    case "note":
+      return `note: ${escapeMrkdwn(d.text)}`;
+  }
+}
+
+export function timelineText(incident: Incident, events: TimelineEvent[]): string {
+  const lines = events.map((e) => `• ${e.occurredAt.toISOString().slice(0, 16).replace("T", " ")} UTC — ${user(e.actorId)}: ${describeEvent(e.data)}`);
+  const head = `*Timeline of ${incidentRef(incident.number)}: ${escapeMrkdwn(incident.title)}*`;
+  let out = head;
+  let shown = 0;
+  for (const line of lines) {
+    if (out.length + line.length + 1 > 2800) break;
+    out += `\n${line}`;
+    shown++;
+  }
+  if (shown < lines.length) out += `\n…and ${lines.length - shown} more events.`;
+  return out;
+}
+
+export function incidentListText(open: Incident[]): string {
+  if (open.length === 0) return "There are no open incidents.";
+  return ["*Open incidents*", ...open.map((i) => `• *${incidentRef(i.number)}* ${escapeMrkdwn(i.title)} — ${i.severity}, ${i.status}, commander ${user(i.commanderId)}${i.channelId ? ` <#${i.channelId}>` : ""}`)].join("\n");
+}
+
+/** One line saying what a change did, for the reply to the person who made it. */
+export function changeSummary(incident: Incident, events: TimelineEvent[]): string {
+  const ref = incidentRef(incident.number);
+  return events.map((e) => `${ref}: ${describeEvent(e.data)}`).join("\n");
+}

@@ -1,0 +1,105 @@
+// Start-up: config → database (embedded when DATABASE_URL is unset) → migrations → Slack app →
+// engine; and a graceful shutdown on SIGTERM/SIGINT.
+import path from "node:path";
+import { systemClock } from "./clock.ts";
+import { ConfigError, loadDotEnv, missingSlackCredentials, parseConfig, type Config } from "./config.ts";
+import { createDb } from "./db/client.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
+import { migrate } from "./db/migrate.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createBot } from "./slack/app.ts";
+
+export const MANIFEST_HELP = `To create the Slack app in one step: open https://api.slack.com/apps?new_app=1, choose
+"From a manifest", pick your workspace and paste slack-app-manifest.yml from this repository
+(replace the example.com URLs with where the bot is reachable). Install it to the workspace, then
+set SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token) and SLACK_SIGNING_SECRET
+(Basic Information → Signing Secret) in .env, or SLACK_APP_TOKEN (an app-level token with
+connections:write) to use Socket Mode. See .env.example.`;
+
+export function loadConfig(log: Logger): Config {
+  if (loadDotEnv()) log.info("read settings from .env");
+  return parseConfig();
+}
+
+/** The database to use: DATABASE_URL, or an embedded PostgreSQL kept in DATA_DIR. */
+export async function openDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgres | null }> {
+  if (config.DATABASE_URL) {
+    log.info("using the PostgreSQL at DATABASE_URL");
+    return { url: config.DATABASE_URL, embedded: null };
+  }
+  const dataDir = path.resolve(config.DATA_DIR, "postgres");
+  log.info(`DATABASE_URL is not set: starting an embedded PostgreSQL with its data in ${dataDir}`);
+  const embedded = await startEmbeddedPostgres({ dataDir, log: (l) => log.info(l) });
+  if (embedded.dataDir !== dataDir) log.info(`(PostgreSQL's own user cannot enter that folder, so the data lives in ${embedded.dataDir})`);
+  const url = await embedded.createDatabase("incident_bot");
+  log.info(`embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
+  return { url, embedded };
+}
+
+export async function serve(): Promise<void> {
+  const log = createLogger((process.env.LOG_LEVEL as never) || "info");
+  let config: Config;
+  try {
+    config = loadConfig(log);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const missing = missingSlackCredentials(config);
+  if (missing.length > 0) {
+    process.stderr.write(`Slack credentials are missing: ${missing.join(", ")}.\n\n${MANIFEST_HELP}\n`);
+    process.exit(1);
+  }
+
+  const { url, embedded } = await openDatabase(config, log);
+  const result = await migrate(url);
+  log.info(result.applied.length ? `applied migrations: ${result.applied.join(", ")}` : "database schema is up to date");
+  const db = createDb(url);
+  const bot = createBot({
+    db,
+    clock: systemClock,
+    log,
+    botToken: config.SLACK_BOT_TOKEN!,
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    appToken: config.SLACK_APP_TOKEN,
+    slackApiUrl: config.SLACK_API_URL,
+    announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
+  });
+  const port = await bot.start(config.PORT);
+  if (port === null) log.info("connected to Slack in Socket Mode");
+  else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (health: /healthz)`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: no new requests; finishing those in flight`);
+    try {
+      await bot.stop();
+      await db.$disconnect();
+      await embedded?.stop();
+      log.info("stopped");
+      process.exit(0);
+    } catch (err) {
+      log.error(`shutdown failed: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+export async function migrateCommand(): Promise<void> {
+  const log = createLogger("info");
+  const config = loadConfig(log);
+  const { url, embedded } = await openDatabase(config, log);
+  try {
+    const result = await migrate(url);
+    console.log(result.applied.length ? `Applied: ${result.applied.join(", ")}` : `Nothing to apply (${result.alreadyApplied} migrations already applied).`);
+  } finally {
+    await embedded?.stop();
+  }
+}

@@ -1,0 +1,130 @@
+// The Bolt app and everything it needs, wired once. HTTP mode serves POST /slack/events and
+// GET /healthz; with SLACK_APP_TOKEN it uses Socket Mode instead.
+import type { Server } from "node:http";
+import bolt from "@slack/bolt";
+import type { Clock } from "../clock.ts";
+import type { Db } from "../db/client.ts";
+import { Outbox } from "../engine/outbox.ts";
+import { IncidentService } from "../incidents/service.ts";
+import type { Logger } from "../log.ts";
+import { reportSlackFailure, slackHandlers } from "./delivery.ts";
+import { registerActions } from "./listeners/actions.ts";
+import { registerCommands } from "./listeners/commands.ts";
+import { registerEvents } from "./listeners/events.ts";
+import { registerViews } from "./listeners/views.ts";
+import { classifySlackError, createWebClient } from "./web-client.ts";
+
+const { App, LogLevel } = bolt;
+
+export interface BotOptions {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  slackApiUrl: string;
+  announceChannel?: string | null;
+  /** How often the outbox looks for due messages (retries), in ms. */
+  outboxIntervalMs?: number;
+}
+
+export interface BotDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  incidents: IncidentService;
+  outbox: Outbox;
+}
+
+export interface Bot extends BotDeps {
+  app: InstanceType<typeof App>;
+  /** Starts serving (HTTP: on `port`; 0 picks one) and the outbox. Returns the HTTP port. */
+  start(port: number): Promise<number | null>;
+  /** Stops taking requests, lets those in flight finish, and stops the outbox. */
+  stop(): Promise<void>;
+}
+
+export function createBot(opts: BotOptions): Bot {
+  const { db, clock, log } = opts;
+  const slack = createWebClient(opts.botToken, opts.slackApiUrl);
+  const incidents = new IncidentService({ db, clock, announceChannel: opts.announceChannel ?? null });
+  const outbox = new Outbox({
+    db,
+    clock,
+    log,
+    handlers: slackHandlers(slack, log),
+    classify: classifySlackError,
+    onPermanentFailure: reportSlackFailure,
+  });
+
+  // Who the bot is (auth.test) is asked on the first request and remembered; if Slack cannot be
+  // reached it is asked again next time, instead of failing the whole process at start-up.
+  let identity: Promise<{ botUserId?: string; botId?: string }> | null = null;
+  const authorize = async () => {
+    identity ??= slack.auth.test().then(
+      (r) => ({ botUserId: r.user_id, botId: r.bot_id }),
+      (err) => {
+        identity = null;
+        throw err;
+      },
+    );
+    return { botToken: opts.botToken, ...(await identity) };
+  };
+
+  const socketMode = Boolean(opts.appToken);
+  const app = new App({
+    authorize,
+    signingSecret: opts.signingSecret,
+    appToken: opts.appToken,
+    socketMode,
+    logLevel: LogLevel.WARN,
+    clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 } },
+    ...(socketMode
+      ? {}
+      : {
+          customRoutes: [
+            {
+              path: "/healthz",
+              method: ["GET"],
+              handler: async (_req, res) => {
+                try {
+                  await db.$queryRaw`SELECT 1`;
+                  res.writeHead(200, { "content-type": "text/plain" });
+                  res.end("ok\n");
+                } catch {
+                  res.writeHead(503, { "content-type": "text/plain" });
+                  res.end("database unavailable\n");
+                }
+              },
+            },
+          ],
+        }),
+  });
+  app.error(async (err) => {
+    log.error(`bolt: ${err.message}`);
+  });
+
+  const deps: BotDeps = { db, clock, log, incidents, outbox };
+  registerCommands(app, deps);
+  registerActions(app, deps);
+  registerViews(app, deps);
+  registerEvents(app, deps);
+
+  return {
+    ...deps,
+    app,
+    async start(port: number) {
+      const started = await app.start(port);
+      outbox.start(opts.outboxIntervalMs ?? 1000);
+      if (socketMode) return null;
+      const server = started as Server;
+      const address = server.address();
+      return typeof address === "object" && address ? address.port : port;
+    },
+    async stop() {
+      await app.stop();
+      await outbox.stop();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+// Outbox handlers that talk to Slack for incidents: the channel, invitations, the pinned card
+// (posted once, then edited in place), posts and announcements, and failure reports.
+import type { WebClient } from "@slack/web-api";
+import { enqueue } from "../engine/outbox-store.ts";
+import { PermanentFailure, type FailureReporter, type Handler } from "../engine/outbox.ts";
+import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
+import { toTimelineEvent, type Incident } from "../incidents/service.ts";
+import { announcement, incidentCard, statusUpdatePost } from "../incidents/views.ts";
+import type { Logger } from "../log.ts";
+import { slackErrorCode } from "./web-client.ts";
+import type { Tx } from "../engine/outbox-store.ts";
+
+async function loadIncident(tx: Tx, id: number | null): Promise<Incident> {
+  const incident = id === null ? null : ((await tx.incident.findUnique({ where: { id } })) as Incident | null);
+  if (!incident) throw new PermanentFailure(`incident ${id} no longer exists`, "incident_not_found");
+  return incident;
+}
+
+function needChannel(incident: Incident): string {
+  if (!incident.channelId) throw new PermanentFailure(`${incidentRef(incident.number)} has no Slack channel (creating it failed)`, "no_incident_channel");
+  return incident.channelId;
+}
+
+/** Calls Slack; a method error listed in `okErrors` counts as success. */
+async function call<T>(fn: () => Promise<T>, okErrors: string[] = []): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = slackErrorCode(err);
+    if (code && okErrors.includes(code)) return null;
+    throw err;
+  }
+}
+
+export function slackHandlers(slack: WebClient, log: Logger): Record<string, Handler> {
+  return {
+    async "incident.create_channel"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      if (incident.channelId) return { channel: incident.channelId };
+      // A name already taken gets a suffix: inc-7-db-down, inc-7-db-down-2, …
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const name = channelNameFor(incident.number, incident.title, attempt);
+        const res = await call(() => slack.conversations.create({ name, is_private: false }), ["name_taken"]);
+        if (!res) continue;
+        const channelId = res.channel!.id!;
+        await tx.incident.update({ where: { id: incident.id }, data: { channelId, channelName: name } });
+        log.info(`${incidentRef(incident.number)}: created channel #${name} (${channelId})`);
+        await call(() => slack.conversations.setTopic({ channel: channelId, topic: `${incidentRef(incident.number)} ${incident.severity}: ${incident.title}`.slice(0, 250) }), [
+          "not_in_channel",
+          "missing_scope",
+          "restricted_action",
+        ]);
+        return { channel: channelId, name };
+      }
+      throw new PermanentFailure(`no free channel name for ${incidentRef(incident.number)}`, "name_taken");
+    },
+
+    async "incident.invite"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      const channel = needChannel(incident);
+      const users = (message.payload.users as string[]).filter(Boolean);
+      if (users.length === 0) return;
+      await call(() => slack.conversations.invite({ channel, users: users.join(",") }), ["already_in_channel", "cant_invite_self"]);
+      return { users };
+    },
+
+    async "incident.post_card"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      if (incident.cardTs) return { ts: incident.cardTs };
+      const channel = needChannel(incident);
+      const card = incidentCard(incident);
+      const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks as never, unfurl_links: false });
+      await tx.incident.update({ where: { id: incident.id }, data: { cardTs: res.ts! } });
+      return { ts: res.ts };
+    },
+
+    async "incident.pin_card"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      const channel = needChannel(incident);
+      if (!incident.cardTs) throw new PermanentFailure(`${incidentRef(incident.number)} has no card to pin`, "no_card");
+      await call(() => slack.pins.add({ channel, timestamp: incident.cardTs! }), ["already_pinned"]);
+    },
+
+    async "incident.update_card"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      const channel = needChannel(incident);
+      // Edits render the incident as it is now, so a late edit never shows an older state.
+      const card = incidentCard(incident);
+      if (!incident.cardTs) {
+        const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks as never });
+        await tx.incident.update({ where: { id: incident.id }, data: { cardTs: res.ts! } });
+        return { ts: res.ts, posted: true };
+      }
+      await slack.chat.update({ channel, ts: incident.cardTs, text: card.text, blocks: card.blocks as never });
+      return { ts: incident.cardTs };
+    },
+
+    async "incident.post"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      const channel = needChannel(incident);
+      const row = await tx.timelineEvent.findUnique({ where: { id: BigInt(String(message.payload.event)) } });
+      if (!row) throw new PermanentFailure("timeline event not found", "event_not_found");
+      const res = await slack.chat.postMessage({ channel, text: statusUpdatePost(incident, toTimelineEvent(row)), unfurl_links: false });
+      return { ts: res.ts };
+    },
+
+    async "incident.announce"({ tx, message }) {
+      const incident = await loadIncident(tx, message.incidentId);
+      const channel = String(message.payload.channel);
+      const eventId = message.payload.event;
+      const row = eventId && eventId !== "declared" ? await tx.timelineEvent.findUnique({ where: { id: BigInt(String(eventId)) } }) : null;
+      const res = await slack.chat.postMessage({ channel, text: announcement(incident, row ? toTimelineEvent(row) : null), unfurl_links: false });
+      return { ts: res.ts };
+    },
+
+    /** A plain message (failure reports, replies to mentions). */
+    async "slack.post"({ message }) {
+      const { channel, text, threadTs } = message.payload as { channel: string; text: string; threadTs?: string };
+      const res = await slack.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+      return { ts: res.ts };
+    },
+  };
+}
+
+const ACTION_NAMES: Record<string, string> = {
+  "incident.create_channel": "create the incident channel",
+  "incident.invite": "invite people to the incident channel",
+  "incident.post_card": "post the incident card",
+  "incident.pin_card": "pin the incident card",
+  "incident.update_card": "update the incident card",
+  "incident.post": "post the status update in the incident channel",
+  "incident.announce": "post in the announce channel",
+};
+
+/**
+ * A write that failed for good is said where people will see it: in the incident channel when
+ * there is one, otherwise to the incident commander directly. Reports of reports are only logged.
+ */
+export const reportSlackFailure: FailureReporter = async (tx, message, error, now) => {
+  if (message.kind === "slack.post" || message.incidentId === null) return;
+  const incident = (await tx.incident.findUnique({ where: { id: message.incidentId } })) as Incident | null;
+  if (!incident) return;
+  const what = ACTION_NAMES[message.kind] ?? message.kind;
+  const hint =
+    error.code === "not_in_channel" || error.code === "channel_not_found"
+      ? " Invite the bot to that channel (or check INCIDENT_ANNOUNCE_CHANNEL)."
+      : error.code === "missing_scope"
+        ? " The Slack app lacks a permission: reinstall it from the manifest."
+        : "";
+  const text = `:warning: ${incidentRef(incident.number)}: I could not ${what} (${error.code}).${hint}`;
+  const channel = incident.channelId && message.kind !== "incident.create_channel" ? incident.channelId : incident.commanderId;
+  await enqueue(tx, [{ key: `report:${message.id}`, kind: "slack.post", incidentId: null, payload: { channel, text } }], now);
+};

@@ -1,0 +1,213 @@
+// The `/incident` command grammar: text in, a Command or an error out. Pure, no I/O.
+import { ROLES, SEVERITIES, STATUSES, type Role, type Severity, type Status } from "../incidents/lifecycle.ts";
+
+export type Command =
+  | { verb: "help" }
+  | { verb: "declare-modal" }
+  | { verb: "declare"; title: string; severity: Severity | null; commanderId: string | null; service: string | null }
+  | { verb: "commander"; userId: string; incident: number | null }
+  | { verb: "role"; role: Role; userId: string; incident: number | null }
+  | { verb: "sev"; severity: Severity; incident: number | null }
+  | { verb: "status"; status: Status; incident: number | null }
+  | { verb: "update"; text: string; incident: number | null }
+  | { verb: "note"; text: string; incident: number | null }
+  | { verb: "resolve"; text: string | null; incident: number | null }
+  | { verb: "reopen"; incident: number | null }
+  | { verb: "close"; incident: number | null }
+  | { verb: "list" }
+  | { verb: "show"; incident: number | null }
+  | { verb: "timeline"; incident: number | null };
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
+
+export const HELP_LINES: readonly [string, string][] = [
+  ["/incident", "open the form to declare an incident"],
+  ["/incident declare <title> [sev1-4]", "declare at once; you are commander unless you name one (`… @user`). Example: `/incident declare Checkout is failing sev1`"],
+  ["/incident commander @user", "hand command to someone (also `ic`). Example: `/incident ic @dana`"],
+  ["/incident role <comms|scribe> @user", "assign the communications lead or the scribe. Example: `/incident role scribe @lee`"],
+  ["/incident sev <1-4>", "change severity (SEV1 is the highest). Example: `/incident sev 2`"],
+  ["/incident status <investigating|identified|monitoring|resolved|closed>", "change status. Example: `/incident status identified`"],
+  ["/incident update <text>", "post a status update to the timeline, the incident channel and the announce channel"],
+  ["/incident note <text>", "add a note to the timeline"],
+  ["/incident resolve [text]", "resolve, with how it was resolved. Example: `/incident resolve rolled back the deploy`"],
+  ["/incident reopen", "reopen a resolved incident"],
+  ["/incident close", "close a resolved incident (final)"],
+  ["/incident list", "the open incidents"],
+  ["/incident show", "this incident's card"],
+  ["/incident timeline", "this incident's timeline"],
+  ["/incident help", "this help"],
+];
+
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "help"];
+
+export function helpText(): string {
+  const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
+  return [
+    "*incident-bot commands*",
+    ...lines,
+    "Inside an incident's channel, commands act on that incident. Elsewhere, name it: `/incident sev 1 INC-42`.",
+  ].join("\n");
+}
+
+const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+const INCIDENT_REF = /^inc-(\d+)$/i;
+
+export function parseMention(token: string | undefined): string | null {
+  if (!token) return null;
+  const m = MENTION.exec(token);
+  return m ? m[1] : null;
+}
+
+export function parseSeverity(token: string | undefined): Severity | null {
+  if (!token) return null;
+  const m = /^(?:sev)?([1-4])$/i.exec(token.trim());
+  return m ? SEVERITIES[Number(m[1]) - 1] : null;
+}
+
+const ROLE_ALIASES: Record<string, Role> = {
+  comms: "comms",
+  communications: "comms",
+  "comms-lead": "comms",
+  comms_lead: "comms",
+  scribe: "scribe",
+};
+
+function userError(verb: string, usage: string, token: string | undefined): string {
+  if (!token) return `\`/incident ${verb}\` needs a person: \`${usage}\`.`;
+  if (token.startsWith("@")) return `I could not read \`${token}\` as a person. Mention them so Slack links the name (pick them from the list as you type @): \`${usage}\`.`;
+  return `\`${token}\` is not a person. Mention them with @: \`${usage}\`.`;
+}
+
+/** Removes an `INC-<n>` token (anywhere for plain verbs, only first for text verbs). */
+function takeIncident(tokens: string[], anywhere: boolean): { incident: number | null; rest: string[] } {
+  const at = anywhere ? tokens.findIndex((t) => INCIDENT_REF.test(t)) : INCIDENT_REF.test(tokens[0] ?? "") ? 0 : -1;
+  if (at < 0) return { incident: null, rest: tokens };
+  const incident = Number(INCIDENT_REF.exec(tokens[at])![1]);
+  return { incident, rest: [...tokens.slice(0, at), ...tokens.slice(at + 1)] };
+}
+
+/** The text after the verb (and a leading INC-<n>), with its own spacing kept. */
+function textAfter(raw: string, skip: number): string {
+  let rest = raw.trim();
+  for (let i = 0; i < skip; i++) rest = rest.replace(/^\S+\s*/, "");
+  return rest.trim();
+}
+
+export function parseCommand(text: string): ParseResult {
+  const raw = (text ?? "").trim();
+  let tokens = raw.split(/\s+/).filter(Boolean);
+  // `/incident INC-3 sev 1` names the incident before the verb.
+  let leading: number | null = null;
+  let skip = 0;
+  if (tokens.length > 0 && INCIDENT_REF.test(tokens[0])) {
+    leading = Number(INCIDENT_REF.exec(tokens[0])![1]);
+    tokens = tokens.slice(1);
+    skip = 1;
+  }
+  if (tokens.length === 0) return leading === null ? { ok: true, command: { verb: "declare-modal" } } : { ok: true, command: { verb: "show", incident: leading } };
+  const verb = tokens[0].toLowerCase();
+  const args = tokens.slice(1);
+  skip += 1;
+  const pick = (anywhere: boolean) => {
+    const taken = takeIncident(args, anywhere);
+    if (leading !== null && taken.incident !== null && leading !== taken.incident) return { ...taken, conflict: true };
+    return { incident: leading ?? taken.incident, rest: taken.rest, conflict: false };
+  };
+
+  switch (verb) {
+    case "help":
+      return { ok: true, command: { verb: "help" } };
+    case "declare":
+    case "new": {
+      if (args.length === 0) return { ok: true, command: { verb: "declare-modal" } };
+      let rest = [...args];
+      let severity: Severity | null = null;
+      let commanderId: string | null = null;
+      let service: string | null = null;
+      // Trailing options, in any order: sev1-4, @commander, service:<name>.
+      for (;;) {
+        const last = rest[rest.length - 1];
+        if (last === undefined) break;
+        if (severity === null && /^sev[1-4]$/i.test(last)) severity = parseSeverity(last);
+        else if (commanderId === null && parseMention(last)) commanderId = parseMention(last);
+        else if (service === null && /^service:[a-z0-9_.-]+$/i.test(last)) service = last.slice("service:".length);
+        else if (/^sev\S*$/i.test(last) && severity === null) return { ok: false, error: `\`${last}\` is not a severity: use sev1, sev2, sev3 or sev4 (SEV1 is the highest).` };
+        else break;
+        rest = rest.slice(0, -1);
+      }
+      const title = rest.join(" ").trim();
+      if (!title) return { ok: false, error: "An incident needs a title: `/incident declare Checkout is failing sev1`." };
+      if (title.length > 200) return { ok: false, error: `That title is ${title.length} characters; keep it under 200.` };
+      return { ok: true, command: { verb: "declare", title, severity, commanderId, service } };
+    }
+    case "commander":
+    case "ic": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      const userId = parseMention(p.rest[0]);
+      if (!userId || p.rest.length > 1) return { ok: false, error: userError(verb, `/incident ${verb} @user`, p.rest[0]) };
+      return { ok: true, command: { verb: "commander", userId, incident: p.incident } };
+    }
+    case "role": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      const role = ROLE_ALIASES[(p.rest[0] ?? "").toLowerCase()];
+      if (!role) {
+        return { ok: false, error: `${p.rest[0] ? `\`${p.rest[0]}\` is not a role. ` : ""}Roles: ${ROLES.join(", ")} (the commander is set with \`/incident commander @user\`). Example: \`/incident role comms @user\`.` };
+      }
+      const userId = parseMention(p.rest[1]);
+      if (!userId || p.rest.length > 2) return { ok: false, error: userError("role", `/incident role ${role} @user`, p.rest[1]) };
+      return { ok: true, command: { verb: "role", role, userId, incident: p.incident } };
+    }
+    case "sev":
+    case "severity": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      const severity = parseSeverity(p.rest[0]);
+      if (!severity || p.rest.length > 1) {
+        return { ok: false, error: `${p.rest[0] ? `\`${p.rest.join(" ")}\` is not a severity. ` : ""}Use a number from 1 to 4 (SEV1 is the highest): \`/incident sev 2\`.` };
+      }
+      return { ok: true, command: { verb: "sev", severity, incident: p.incident } };
+    }
+    case "status": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      const status = (p.rest[0] ?? "").toLowerCase() as Status;
+      if (!STATUSES.includes(status) || p.rest.length > 1) {
+        return { ok: false, error: `${p.rest[0] ? `\`${p.rest.join(" ")}\` is not a status. ` : ""}Statuses: ${STATUSES.join(", ")}. Example: \`/incident status identified\`.` };
+      }
+      return { ok: true, command: { verb: "status", status, incident: p.incident } };
+    }
+    case "update":
+    case "note":
+    case "resolve": {
+      const p = pick(false);
+      if (p.conflict) return conflict();
+      const text = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0));
+      if (verb === "resolve") return { ok: true, command: { verb: "resolve", text: text || null, incident: p.incident } };
+      if (!text) return { ok: false, error: `\`/incident ${verb}\` needs some text: \`/incident ${verb} ${verb === "update" ? "Rolled back; error rate recovering" : "Paged the database team"}\`.` };
+      if (text.length > 2900) return { ok: false, error: `That text is ${text.length} characters; keep it under 2,900.` };
+      return { ok: true, command: { verb, text, incident: p.incident } };
+    }
+    case "reopen":
+    case "close":
+    case "show":
+    case "timeline": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      if (p.rest.length > 0) return { ok: false, error: `\`/incident ${verb}\` takes no arguments (besides an incident such as INC-42); I did not understand \`${p.rest.join(" ")}\`.` };
+      return { ok: true, command: { verb, incident: p.incident } };
+    }
+    case "list":
+      return { ok: true, command: { verb: "list" } };
+    default:
+      return {
+        ok: false,
+        error: `I don't know \`${tokens[0]}\`. Commands: ${VERBS.filter((v) => v !== "ic").join(", ")}. Try \`/incident help\` for examples.`,
+      };
+  }
+}
+
+function conflict(): ParseResult {
+  return { ok: false, error: "That command names two different incidents; name one." };
+}

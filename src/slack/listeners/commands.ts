@@ -1,0 +1,103 @@
+// `/incident …`: parse, validate, act, answer. Bad input is answered with what would work, and
+// nothing is written.
+import type { App } from "@slack/bolt";
+import { incidentRef, type Change } from "../../incidents/lifecycle.ts";
+import { Refusal } from "../../incidents/service.ts";
+import { changeSummary, declareModal, incidentCard, incidentListText, timelineText } from "../../incidents/views.ts";
+import { helpText, parseCommand, type Command } from "../grammar.ts";
+import { answerWithin, type Reply } from "../reply.ts";
+import type { BotDeps } from "../app.ts";
+
+export function registerCommands(app: App, deps: BotDeps): void {
+  const { incidents, outbox, log } = deps;
+
+  app.command("/incident", async ({ command, ack, client, body }) => {
+    const parsed = parseCommand(command.text ?? "");
+    if (!parsed.ok) {
+      await ack({ response_type: "ephemeral", text: `${parsed.error}` });
+      return;
+    }
+    const cmd = parsed.command;
+    if (cmd.verb === "declare-modal") {
+      await ack();
+      try {
+        await client.views.open({ trigger_id: body.trigger_id, view: declareModal({ channelId: command.channel_id, userId: command.user_id }) as never });
+      } catch (err) {
+        log.error(`could not open the declare modal: ${(err as Error).message}`);
+      }
+      return;
+    }
+    const requestKey = `command:${body.trigger_id ?? `${command.user_id}:${command.channel_id}:${command.text}`}`;
+    await answerWithin(
+      ack as never,
+      () => run(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey }),
+      (reply) => client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: reply.text }).then(() => undefined),
+      log,
+    );
+  });
+
+  async function change(incidentNumber: number | null, channelId: string, change: Change, userId: string, requestKey: string): Promise<Reply> {
+    const target = await incidents.resolveTarget(channelId, incidentNumber);
+    const result = await incidents.change(target.id, change, userId, requestKey);
+    outbox.kick();
+    if (result.duplicate) return { text: `${incidentRef(result.incident.number)}: already done.` };
+    const elsewhere = target.channelId !== channelId;
+    return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
+  }
+
+  async function run(cmd: Command, ctx: { userId: string; channelId: string; requestKey: string }): Promise<Reply> {
+    const { userId, channelId, requestKey } = ctx;
+    switch (cmd.verb) {
+      case "help":
+        return { text: helpText() };
+      case "declare": {
+        const { incident, duplicate } = await incidents.declare(
+          { title: cmd.title, severity: cmd.severity ?? "SEV3", commanderId: cmd.commanderId, service: cmd.service, declaredById: userId },
+          requestKey,
+        );
+        outbox.kick();
+        const ref = incidentRef(incident.number);
+        return {
+          text: `${duplicate ? "Already declared: " : ""}*${ref}* declared (${incident.severity}${cmd.severity ? "" : ", the default; change it with `/incident sev <1-4>`"}) with <@${incident.commanderId}> as commander. Its channel is #${incident.channelName}.`,
+        };
+      }
+      case "commander":
+        return change(cmd.incident, channelId, { kind: "commander", to: cmd.userId }, userId, requestKey);
+      case "role":
+        return change(cmd.incident, channelId, { kind: "role", role: cmd.role, to: cmd.userId }, userId, requestKey);
+      case "sev":
+        return change(cmd.incident, channelId, { kind: "severity", to: cmd.severity }, userId, requestKey);
+      case "status":
+        return change(
+          cmd.incident,
+          channelId,
+          cmd.status === "resolved" ? { kind: "resolve" } : cmd.status === "closed" ? { kind: "close" } : { kind: "status", to: cmd.status },
+          userId,
+          requestKey,
+        );
+      case "update":
+        return { ...(await change(cmd.incident, channelId, { kind: "status_update", text: cmd.text }, userId, requestKey)), inChannel: false, text: "Status update posted." };
+      case "note":
+        return change(cmd.incident, channelId, { kind: "note", text: cmd.text }, userId, requestKey);
+      case "resolve":
+        return change(cmd.incident, channelId, { kind: "resolve", text: cmd.text ?? undefined }, userId, requestKey);
+      case "reopen":
+        return change(cmd.incident, channelId, { kind: "reopen" }, userId, requestKey);
+      case "close":
+        return change(cmd.incident, channelId, { kind: "close" }, userId, requestKey);
+      case "list":
+        return { text: incidentListText(await incidents.listOpen()) };
+      case "show": {
+        const incident = await incidents.resolveTarget(channelId, cmd.incident);
+        const card = incidentCard(incident);
+        return { text: card.text, blocks: card.blocks.filter((b) => b.type !== "actions") };
+      }
+      case "timeline": {
+        const incident = await incidents.resolveTarget(channelId, cmd.incident);
+        return { text: timelineText(incident, await incidents.timeline(incident.id)) };
+      }
+      case "declare-modal":
+        throw new Refusal("unreachable");
+    }
+  }
+}

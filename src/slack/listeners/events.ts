@@ -1,0 +1,26 @@
+// Events API: a mention of the bot is answered with where to start. Slack retries deliveries;
+// the reply's outbox key is the event id, so a retried event answers once.
+import type { App } from "@slack/bolt";
+import { enqueue } from "../../engine/outbox-store.ts";
+import type { BotDeps } from "../app.ts";
+
+export function registerEvents(app: App, deps: BotDeps): void {
+  const { db, clock, outbox } = deps;
+  app.event("app_mention", async ({ event, body }) => {
+    const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+    await db.$transaction((tx) =>
+      enqueue(
+        tx,
+        [
+          {
+            key: `event:${eventId}`,
+            kind: "slack.post",
+            payload: { channel: event.channel, threadTs: event.thread_ts ?? event.ts, text: "Hi! Declare an incident with `/incident declare <title> [sev1-4]`, or see everything with `/incident help`." },
+          },
+        ],
+        clock.now(),
+      ),
+    );
+    outbox.kick();
+  });
+}
