@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { HELP_LINES, helpText, parseCommand, VERBS } from "../../src/slack/grammar.ts";
+
+const ok = (text: string) => {
+  const r = parseCommand(text);
+  if (!r.ok) throw new Error(`expected ${text} to parse: ${r.error}`);
+  return r.command;
+};
+const err = (text: string) => {
+  const r = parseCommand(text);
+  if (r.ok) throw new Error(`expected ${text} to be refused, got ${JSON.stringify(r.command)}`);
+  return r.error;
+};
+
+describe("/incident grammar", () => {
+  it("opens the modal with no arguments or a bare declare", () => {
+    expect(ok("")).toEqual({ verb: "declare-modal" });
+    expect(ok("  declare ")).toEqual({ verb: "declare-modal" });
+  });
+
+  it("declares with a title, severity and commander", () => {
+    expect(ok("declare Checkout is failing sev1")).toEqual({ verb: "declare", title: "Checkout is failing", severity: "SEV1", commanderId: null, service: null });
+    expect(ok("declare DB down <@U123|dana> SEV2")).toEqual({ verb: "declare", title: "DB down", severity: "SEV2", commanderId: "U123", service: null });
+    expect(ok("declare Payments slow service:checkout")).toMatchObject({ title: "Payments slow", service: "checkout", severity: null });
+    expect(err("declare sev1")).toMatch(/needs a title/);
+    expect(err("declare Broken sev9")).toMatch(/sev9.*not a severity/);
+  });
+
+  it("reads mentions as Slack escapes them", () => {
+    expect(ok("commander <@U0AB12|lee>")).toEqual({ verb: "commander", userId: "U0AB12", incident: null });
+    expect(ok("ic <@W999>")).toEqual({ verb: "commander", userId: "W999", incident: null });
+    expect(err("commander @lee")).toMatch(/Mention them/);
+    expect(err("commander")).toMatch(/needs a person/);
+    expect(ok("role comms <@U1>")).toEqual({ verb: "role", role: "comms", userId: "U1", incident: null });
+    expect(ok("role scribe <@U2|x>")).toEqual({ verb: "role", role: "scribe", userId: "U2", incident: null });
+    expect(err("role chef <@U2>")).toMatch(/not a role.*comms, scribe/);
+  });
+
+  it("reads severities and statuses, and refuses others with what works", () => {
+    expect(ok("sev 1")).toEqual({ verb: "sev", severity: "SEV1", incident: null });
+    expect(ok("sev SEV4")).toEqual({ verb: "sev", severity: "SEV4", incident: null });
+    expect(err("sev 9")).toMatch(/1 to 4/);
+    expect(err("sev")).toMatch(/1 to 4/);
+    expect(ok("status Identified")).toEqual({ verb: "status", status: "identified", incident: null });
+    expect(err("status fixed")).toMatch(/investigating, identified, monitoring, resolved, closed/);
+  });
+
+  it("takes an incident named INC-<n>", () => {
+    expect(ok("sev 1 INC-42")).toEqual({ verb: "sev", severity: "SEV1", incident: 42 });
+    expect(ok("INC-42 sev 2")).toEqual({ verb: "sev", severity: "SEV2", incident: 42 });
+    expect(ok("update INC-7 rolled back, watching INC-6 too")).toEqual({ verb: "update", text: "rolled back, watching INC-6 too", incident: 7 });
+    expect(ok("note  keep  spacing")).toEqual({ verb: "note", text: "keep  spacing", incident: null });
+    expect(ok("resolve")).toEqual({ verb: "resolve", text: null, incident: null });
+    expect(ok("resolve INC-3 rolled back")).toEqual({ verb: "resolve", text: "rolled back", incident: 3 });
+    expect(ok("timeline inc-5")).toEqual({ verb: "timeline", incident: 5 });
+    expect(err("INC-1 sev 2 INC-2")).toMatch(/two different incidents/);
+  });
+
+  it("refuses unknown verbs and empty texts with what would work", () => {
+    expect(err("frobnicate")).toMatch(/don't know `frobnicate`.*declare.*help/);
+    expect(err("update")).toMatch(/needs some text/);
+    expect(err("close now")).toMatch(/takes no arguments/);
+  });
+
+  it("lists every verb in the help", () => {
+    const help = helpText();
+    for (const verb of VERBS) expect(help, verb).toContain(verb);
+    expect(HELP_LINES.length).toBeGreaterThanOrEqual(14);
+  });
+});
