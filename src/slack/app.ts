@@ -1,7 +1,7 @@
 // The Bolt app and everything it needs, wired once. HTTP mode serves POST /slack/events and
 // GET /healthz; with SLACK_APP_TOKEN it uses Socket Mode instead.
 import type { Server } from "node:http";
-import bolt from "@slack/bolt";
+import { App, LogLevel } from "@slack/bolt";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { Outbox } from "../engine/outbox.ts";
@@ -14,7 +14,6 @@ import { registerEvents } from "./listeners/events.ts";
 import { registerViews } from "./listeners/views.ts";
 import { classifySlackError, createWebClient } from "./web-client.ts";
 
-const { App, LogLevel } = bolt;
 
 export interface BotOptions {
   db: Db;
@@ -43,6 +42,8 @@ export interface Bot extends BotDeps {
   start(port: number): Promise<number | null>;
   /** Stops taking requests, lets those in flight finish, and stops the outbox. */
   stop(): Promise<void>;
+  /** Resolves when no listener is running (work after an acknowledgement included). */
+  settled(): Promise<void>;
 }
 
 export function createBot(opts: BotOptions): Bot {
@@ -104,6 +105,21 @@ export function createBot(opts: BotOptions): Bot {
   app.error(async (err) => {
     log.error(`bolt: ${err.message}`);
   });
+  // Listener work that goes on after the acknowledgement is tracked, so that a shutdown (and a
+  // test) can wait for it to finish.
+  const inFlight = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(work);
+    }
+  });
+  const settled = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
 
   const deps: BotDeps = { db, clock, log, incidents, outbox };
   registerCommands(app, deps);
@@ -124,7 +140,9 @@ export function createBot(opts: BotOptions): Bot {
     },
     async stop() {
       await app.stop();
+      await settled();
       await outbox.stop();
     },
+    settled,
   };
 }

@@ -1,0 +1,157 @@
+// The real bot for end-to-end tests: the Bolt app on a loopback port, requests signed as Slack
+// signs them, its Web API client pointed at the Slack stand-in, a fresh database, and a clock the
+// test moves.
+import { createHmac } from "node:crypto";
+import { ManualClock } from "../../src/clock.ts";
+import { memoryLogger } from "../../src/log.ts";
+import { createBot, type Bot } from "../../src/slack/app.ts";
+import { SlackStandIn, type StandInUser } from "../../src/slack/standin/index.ts";
+import { freshDatabase, type TestDatabase } from "./db.ts";
+
+export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+export const TOKEN = "xoxb-test-token";
+
+export const PEOPLE: StandInUser[] = [
+  { id: "U0ALICE001", name: "alice", realName: "Alice Ng" },
+  { id: "U0BOB00002", name: "bob", realName: "Bob Diaz" },
+  { id: "U0CAROL003", name: "carol", realName: "Carol Ito" },
+];
+export const [ALICE, BOB, CAROL] = PEOPLE.map((p) => p.id);
+
+export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+  return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature };
+}
+
+export interface Harness {
+  t: TestDatabase;
+  bot: Bot;
+  slack: SlackStandIn;
+  clock: ManualClock;
+  log: ReturnType<typeof memoryLogger>;
+  url: string;
+  announce: string;
+  /** POSTs a raw body, signed unless told otherwise. */
+  post(body: string, opts?: { contentType?: string; headers?: Record<string, string>; unsigned?: boolean; timestamp?: number }): Promise<{ status: number; text: string; json: () => any }>;
+  /** A slash command, as Slack sends it; returns the acknowledgement's body (or null). */
+  command(text: string, opts?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<any>;
+  /** A block_actions interaction on a message. */
+  click(opts: { user: string; channel: string; actionId: string; value?: string; selectedValue?: string; messageTs?: string }): Promise<number>;
+  submitView(view: any, user: string): Promise<{ status: number; body: any }>;
+  /** Waits for listeners, then delivers the outbox until nothing is due. */
+  deliver(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: { announce?: boolean } = {}): Promise<Harness> {
+  const t = await freshDatabase();
+  const clock = new ManualClock("2026-03-01T10:00:00Z");
+  const slack = new SlackStandIn({ token: TOKEN, users: PEOPLE, clock: () => clock.now() });
+  const apiUrl = await slack.start();
+  const announce = slack.addChannel("incidents", { members: [slack.botUserId, ...PEOPLE.map((p) => p.id)] }).id;
+  const general = slack.addChannel("general", { members: PEOPLE.map((p) => p.id) });
+  const log = memoryLogger();
+  const bot = createBot({
+    db: t.db,
+    clock,
+    log,
+    botToken: TOKEN,
+    signingSecret: SIGNING_SECRET,
+    slackApiUrl: apiUrl,
+    announceChannel: opts.announce === false ? null : announce,
+    outboxIntervalMs: 3_600_000, // tests deliver by hand
+  });
+  const port = await bot.start(0);
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  let seq = 0;
+
+  const post: Harness["post"] = async (body, o = {}) => {
+    const headers: Record<string, string> = {
+      "content-type": o.contentType ?? "application/x-www-form-urlencoded",
+      ...(o.unsigned ? {} : sign(body, SIGNING_SECRET, o.timestamp)),
+      ...(o.headers ?? {}),
+    };
+    const res = await fetch(url, { method: "POST", headers, body });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) };
+  };
+
+  const harness: Harness = {
+    t,
+    bot,
+    slack,
+    clock,
+    log,
+    url,
+    announce,
+    post,
+    async command(text, o = {}) {
+      const user = o.user ?? ALICE;
+      const channel = o.channel ?? general.id;
+      const form = new URLSearchParams({
+        token: "verification-token",
+        team_id: slack.teamId,
+        team_domain: "example",
+        channel_id: channel,
+        channel_name: slack.channel(channel)?.name ?? "directmessage",
+        user_id: user,
+        user_name: PEOPLE.find((p) => p.id === user)?.name ?? "someone",
+        command: "/incident",
+        text,
+        api_app_id: slack.appId,
+        response_url: `https://hooks.slack.com/commands/${slack.teamId}/${++seq}/x`,
+        trigger_id: o.triggerId ?? slack.issueTriggerId(user),
+      });
+      const res = await post(form.toString(), { headers: o.headers });
+      await bot.settled();
+      if (res.status !== 200) throw new Error(`command answered HTTP ${res.status}: ${res.text}`);
+      return res.text ? res.json() : null;
+    },
+    async click({ user, channel, actionId, value, selectedValue, messageTs }) {
+      const action = selectedValue
+        ? { type: "static_select", action_id: actionId, block_id: "b", selected_option: { text: { type: "plain_text", text: "x" }, value: selectedValue }, action_ts: "1.1" }
+        : { type: "button", action_id: actionId, block_id: "b", value, text: { type: "plain_text", text: "x" }, action_ts: "1.1" };
+      const payload = {
+        type: "block_actions",
+        team: { id: slack.teamId, domain: "example" },
+        user: { id: user, username: "x", team_id: slack.teamId },
+        api_app_id: slack.appId,
+        token: "verification-token",
+        container: { type: "message", message_ts: messageTs ?? "1.1", channel_id: channel, is_ephemeral: false },
+        trigger_id: slack.issueTriggerId(user),
+        channel: { id: channel, name: slack.channel(channel)?.name ?? "" },
+        message: { type: "message", ts: messageTs ?? "1.1", text: "card" },
+        response_url: "https://hooks.slack.com/actions/x",
+        actions: [action],
+      };
+      const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+      await bot.settled();
+      return res.status;
+    },
+    async submitView(view, user) {
+      const payload = {
+        type: "view_submission",
+        team: { id: slack.teamId, domain: "example" },
+        user: { id: user, username: "x", name: "x", team_id: slack.teamId },
+        api_app_id: slack.appId,
+        token: "verification-token",
+        trigger_id: slack.issueTriggerId(user),
+        view,
+      };
+      const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+      await bot.settled();
+      return { status: res.status, body: res.text ? JSON.parse(res.text) : null };
+    },
+    async deliver() {
+      await bot.settled();
+      await bot.outbox.idle();
+      while ((await bot.outbox.drain()) > 0);
+    },
+    async stop() {
+      await bot.stop();
+      await slack.stop();
+      await t.drop();
+    },
+  };
+  return harness;
+}
