@@ -77,7 +77,7 @@ export function slackHandlers(slack: WebClient, log: Logger): Record<string, Han
     async "incident.pin_card"({ tx, message }) {
       const incident = await loadIncident(tx, message.incidentId);
       const channel = needChannel(incident);
-      if (!incident.cardTs) throw new PermanentFailure(`${incidentRef(incident.number)} has no card to pin`, "no_card");
+      if (!incident.cardTs) return { skipped: "the card was never posted (that failure is reported on its own)" };
       await call(() => slack.pins.add({ channel, timestamp: incident.cardTs! }), ["already_pinned"]);
     },
 

@@ -49,7 +49,7 @@ export async function startHarness(opts: { announce?: boolean } = {}): Promise<H
   const slack = new SlackStandIn({ token: TOKEN, users: PEOPLE, clock: () => clock.now() });
   const apiUrl = await slack.start();
   const announce = slack.addChannel("incidents", { members: [slack.botUserId, ...PEOPLE.map((p) => p.id)] }).id;
-  const general = slack.addChannel("general", { members: PEOPLE.map((p) => p.id) });
+  const general = slack.addChannel("general", { members: [slack.botUserId, ...PEOPLE.map((p) => p.id)] });
   const log = memoryLogger();
   const bot = createBot({
     db: t.db,

@@ -1,0 +1,117 @@
+// The outbox on real PostgreSQL: two dispatchers (as two bot processes would run) deliver each
+// message exactly once, in order per incident; back-off and give-up rules.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.ts";
+import { enqueue } from "../../src/engine/outbox-store.ts";
+import { backoffSeconds, Outbox, PermanentFailure, TransientFailure, type Handler } from "../../src/engine/outbox.ts";
+import { memoryLogger } from "../../src/log.ts";
+import { freshDatabase, type TestDatabase } from "../support/db.ts";
+
+let t: TestDatabase;
+const clock = new ManualClock("2026-05-01T00:00:00Z");
+beforeAll(async () => {
+  t = await freshDatabase();
+});
+afterAll(async () => t.drop());
+
+async function incident(n: number) {
+  return t.db.incident.create({
+    data: { number: n, title: `t${n}`, severity: "SEV3", status: "investigating", commanderId: "U1", channelName: `inc-${n}`, declaredById: "U1", declaredAt: clock.now() },
+  });
+}
+
+describe("outbox", () => {
+  beforeEach(async () => {
+    // each test starts with nothing pending
+    await t.db.outboxMessage.updateMany({ where: { state: "pending" }, data: { state: "sent" } });
+  });
+
+  it("two dispatchers on separate connections deliver every message once, in order per incident", async () => {
+    const incidents = await Promise.all([1, 2, 3, 4].map(incident));
+    await t.db.$transaction((tx) =>
+      enqueue(
+        tx,
+        incidents.flatMap((i) => Array.from({ length: 15 }, (_, k) => ({ key: `i${i.id}:m${k}`, kind: "record", incidentId: i.id, payload: { k } }))),
+        clock.now(),
+      ),
+    );
+    const delivered: { incidentId: number | null; k: number; by: string }[] = [];
+    const handler =
+      (by: string): Handler =>
+      async ({ message }) => {
+        await new Promise((r) => setImmediate(r)); // let the other dispatcher interleave
+        delivered.push({ incidentId: message.incidentId, k: Number(message.payload.k), by });
+      };
+    const a = new Outbox({ db: t.db, clock, log: memoryLogger(), handlers: { record: handler("a") } });
+    const b = new Outbox({ db: t.connect(), clock, log: memoryLogger(), handlers: { record: handler("b") } });
+    const [na, nb] = await Promise.all([a.drain(), b.drain()]);
+    expect(na + nb).toBe(60);
+    expect(delivered.length).toBe(60);
+    for (const i of incidents) {
+      const ks = delivered.filter((d) => d.incidentId === i.id).map((d) => d.k);
+      expect(ks).toEqual(Array.from({ length: 15 }, (_, k) => k));
+    }
+    expect(new Set(delivered.map((d) => d.by)).size).toBe(2);
+  });
+
+  it("the same key recorded twice is one message", async () => {
+    const i = await incident(10);
+    for (let n = 0; n < 3; n++) await t.db.$transaction((tx) => enqueue(tx, [{ key: "once", kind: "record", incidentId: i.id }], clock.now()));
+    expect(await t.db.outboxMessage.count({ where: { idempotencyKey: "once" } })).toBe(1);
+  });
+
+  it("retries transient failures with back-off and holds later messages of the incident back", async () => {
+    const i = await incident(20);
+    await t.db.$transaction((tx) => enqueue(tx, [{ key: "flaky", kind: "flaky", incidentId: i.id }, { key: "after-flaky", kind: "record", incidentId: i.id }], clock.now()));
+    let failures = 3;
+    const seen: string[] = [];
+    const box = new Outbox({
+      db: t.db,
+      clock,
+      log: memoryLogger(),
+      handlers: {
+        flaky: async () => {
+          seen.push("flaky");
+          if (failures-- > 0) throw new TransientFailure("503");
+        },
+        record: async ({ message }) => void seen.push(message.idempotencyKey),
+      },
+    });
+    await box.drain();
+    expect(seen).toEqual(["flaky"]);
+    clock.advance(backoffSeconds(1, 60) * 1000);
+    await box.drain();
+    clock.advance(backoffSeconds(2, 60) * 1000);
+    await box.drain();
+    clock.advance(backoffSeconds(3, 60) * 1000);
+    await box.drain();
+    expect(seen).toEqual(["flaky", "flaky", "flaky", "flaky", "after-flaky"]);
+    const row = await t.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: "flaky" } });
+    expect(row).toMatchObject({ state: "sent", attempts: 4 });
+  });
+
+  it("marks a permanent failure failed, reports it once, and moves on", async () => {
+    const i = await incident(30);
+    await t.db.$transaction((tx) => enqueue(tx, [{ key: "doomed", kind: "doomed", incidentId: i.id }, { key: "after-doomed", kind: "record", incidentId: i.id }], clock.now()));
+    const reports: string[] = [];
+    const sent: string[] = [];
+    const box = new Outbox({
+      db: t.db,
+      clock,
+      log: memoryLogger(),
+      handlers: {
+        doomed: async () => {
+          throw new PermanentFailure("Slack answered channel_not_found", "channel_not_found");
+        },
+        record: async ({ message }) => void sent.push(message.idempotencyKey),
+      },
+      onPermanentFailure: async (_tx, m, err) => void reports.push(`${m.idempotencyKey}:${err.code}`),
+    });
+    await box.drain();
+    clock.advance(86_400_000);
+    await box.drain();
+    expect(reports).toEqual(["doomed:channel_not_found"]);
+    expect(sent).toEqual(["after-doomed"]);
+    expect((await t.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: "doomed" } })).state).toBe("failed");
+  });
+});

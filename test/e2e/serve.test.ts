@@ -1,0 +1,107 @@
+// The real command, as a user runs it: `incident-bot serve` in its own process.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { SlackStandIn } from "../../src/slack/standin/index.ts";
+import { freshDatabase } from "../support/db.ts";
+import { sign } from "../support/bot.ts";
+
+const ROOT = path.resolve(__dirname, "../..");
+const BIN = path.join(ROOT, "bin/incident-bot.js");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (c) => (out += c));
+  child.stderr!.on("data", (c) => (out += c));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, output: () => string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+describe("incident-bot serve", () => {
+  it("without Slack credentials exits, naming what is missing and how to create the app", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
+    const p = run(["serve"], {}, cwd);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain("SLACK_BOT_TOKEN");
+    expect(p.output()).toContain("SLACK_SIGNING_SECRET");
+    expect(p.output()).toContain("slack-app-manifest.yml");
+  });
+
+  it("reports every configuration problem at once, by name", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
+    const p = run(["serve"], { PORT: "nope", SLACK_BOT_TOKEN: "wrong-secret-token", SLACK_SIGNING_SECRET: "x" }, cwd);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toMatch(/PORT: expected a port/);
+    expect(p.output()).toMatch(/SLACK_BOT_TOKEN: expected a bot token/);
+    expect(p.output()).toMatch(/SLACK_SIGNING_SECRET/);
+    expect(p.output()).not.toContain("wrong-secret-token");
+  });
+
+  it("migrates, serves /slack/events and /healthz, and stops cleanly on SIGTERM", async () => {
+    const t = await freshDatabase();
+    cleanups.push(() => t.drop());
+    // an empty database: serve applies the migrations itself
+    await t.db.$executeRawUnsafe(`DROP SCHEMA public CASCADE; CREATE SCHEMA public;`).catch(async () => {
+      await t.db.$executeRawUnsafe(`DROP SCHEMA public CASCADE`);
+      await t.db.$executeRawUnsafe(`CREATE SCHEMA public`);
+    });
+    const slack = new SlackStandIn({ token: "xoxb-serve-test" });
+    const apiUrl = await slack.start();
+    cleanups.push(() => slack.stop());
+    const general = slack.addChannel("general", { members: [slack.botUserId, "U0ALICE001"] });
+    slack.addUser({ id: "U0ALICE001", name: "alice" });
+    const port = await freePort();
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
+    const secret = "serve-test-signing-secret";
+    const p = run(["serve"], { DATABASE_URL: t.url, SLACK_BOT_TOKEN: "xoxb-serve-test", SLACK_SIGNING_SECRET: secret, SLACK_API_URL: apiUrl, PORT: String(port) }, cwd);
+    cleanups.push(async () => {
+      if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    });
+    const health = await until("healthz", async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return r.status === 200 ? r.status : undefined;
+    }, p.output);
+    expect(health).toBe(200);
+    expect(p.output()).toContain("applied migrations");
+
+    const body = new URLSearchParams({ command: "/incident", text: "declare Served for real sev2", user_id: "U0ALICE001", channel_id: general.id, team_id: slack.teamId, trigger_id: "9.9.9" }).toString();
+    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...sign(body, secret) }, body });
+    expect(res.status).toBe(200);
+    expect((await res.json()).text).toContain("INC-1");
+    // the outbox delivers on its own in a running bot
+    const channel = await until("the incident channel", async () => slack.channel("inc-1-served-for-real"), p.output);
+    await until("the pinned card", async () => slack.messages(channel.id).find((m) => m.pinned), p.output);
+
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toContain("stopped");
+  });
+});

@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadDotEnv, missingSlackCredentials, parseConfig } from "../../src/config.ts";
+
+describe("configuration", () => {
+  it("has defaults for everything optional", () => {
+    const c = parseConfig({});
+    expect(c.PORT).toBe(3000);
+    expect(c.SLACK_API_URL).toBe("https://slack.com/api/");
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(missingSlackCredentials(c)).toEqual(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);
+  });
+
+  it("reports every problem at once, by name, without printing secret values", () => {
+    const secret = "xoxp-very-secret-user-token";
+    try {
+      parseConfig({ SLACK_BOT_TOKEN: secret, SLACK_SIGNING_SECRET: "short", PORT: "http", DATABASE_URL: "mysql://root:hunter2@db/x", SLACK_API_URL: "not a url", SLACK_APP_TOKEN: "xoxb-nope" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join("\n");
+      for (const name of ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PORT", "DATABASE_URL", "SLACK_API_URL", "SLACK_APP_TOKEN"]) expect(problems).toContain(`${name}:`);
+      expect((err as Error).message).not.toContain(secret);
+      expect((err as Error).message).not.toContain("hunter2");
+      expect((err as Error).message).not.toContain("xoxb-nope");
+    }
+  });
+
+  it("accepts a complete HTTP-mode configuration, and Socket Mode without a signing secret", () => {
+    const c = parseConfig({ SLACK_BOT_TOKEN: "xoxb-1-2", SLACK_SIGNING_SECRET: "8f742231b10e8888", PORT: "8080", SLACK_API_URL: "http://127.0.0.1:9/api", INCIDENT_ANNOUNCE_CHANNEL: "C0123456789" });
+    expect(c.SLACK_API_URL).toBe("http://127.0.0.1:9/api/");
+    expect(c.PORT).toBe(8080);
+    expect(missingSlackCredentials(c)).toEqual([]);
+    expect(missingSlackCredentials(parseConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1" }))).toEqual([]);
+  });
+
+  it("reads a .env file without overriding the environment", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "env-"));
+    const file = path.join(dir, ".env");
+    writeFileSync(file, "# comment\nPORT=4000\nexport SLACK_BOT_TOKEN='xoxb-from-file'\nLOG_LEVEL=debug # trailing comment\n");
+    const env: NodeJS.ProcessEnv = { PORT: "5000" };
+    expect(loadDotEnv(file, env)).toBe(true);
+    expect(env).toEqual({ PORT: "5000", SLACK_BOT_TOKEN: "xoxb-from-file", LOG_LEVEL: "debug" });
+    expect(loadDotEnv(path.join(dir, "missing"), env)).toBe(false);
+  });
+});
