@@ -95,7 +95,7 @@ describe("incident-bot serve", () => {
     const body = new URLSearchParams({ command: "/incident", text: "declare Served for real sev2", user_id: "U0ALICE001", channel_id: general.id, team_id: slack.teamId, trigger_id: "9.9.9" }).toString();
     const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...sign(body, secret) }, body });
     expect(res.status).toBe(200);
-    expect((await res.json()).text).toContain("INC-1");
+    expect(((await res.json()) as { text: string }).text).toContain("INC-1");
     // the outbox delivers on its own in a running bot
     const channel = await until("the incident channel", async () => slack.channel("inc-1-served-for-real"), p.output);
     await until("the pinned card", async () => slack.messages(channel.id).find((m) => m.pinned), p.output);
