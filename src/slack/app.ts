@@ -46,6 +46,20 @@ export interface Bot extends BotDeps {
   settled(): Promise<void>;
 }
 
+/** Bolt's own messages go through our logger (its warnings about bad signatures included). */
+function boltLogger(log: Logger) {
+  let level = LogLevel.WARN;
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...msg: unknown[]) => log.warn(`slack: ${msg.join(" ")}`),
+    error: (...msg: unknown[]) => log.error(`slack: ${msg.join(" ")}`),
+    setLevel: (l: LogLevel) => void (level = l),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
 export function createBot(opts: BotOptions): Bot {
   const { db, clock, log } = opts;
   const slack = createWebClient(opts.botToken, opts.slackApiUrl);
@@ -79,7 +93,7 @@ export function createBot(opts: BotOptions): Bot {
     signingSecret: opts.signingSecret,
     appToken: opts.appToken,
     socketMode,
-    logLevel: LogLevel.WARN,
+    logger: boltLogger(log),
     clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 } },
     ...(socketMode
       ? {}

@@ -47,8 +47,10 @@ describe("request signing", () => {
     expect(await h.t.db.incident.count()).toBe(0);
   });
 
-  it.runIf(hasShared)("answers the Events API handshake from Slack's example", async () => {
-    const body = shared("inbound/url_verification.slack-docs.json");
+  it("answers the Events API handshake (Slack's own example when it is at hand)", async () => {
+    const body = hasShared
+      ? shared("inbound/url_verification.slack-docs.json")
+      : JSON.stringify({ token: "x", challenge: "a-challenge-of-our-own", type: "url_verification" });
     const res = await h.post(body, { contentType: "application/json" });
     expect(res.status).toBe(200);
     expect(res.text).toContain(JSON.parse(body).challenge);
