@@ -1,0 +1,505 @@
+/**
+ * The rota file: schedules, escalation policies and services, as YAML (or JSON, which YAML
+ * parses too). `parseRotaFile` validates the whole file and reports every problem at once, each
+ * as `<path in the file>: <message>`, e.g.
+ *   schedules.platform-primary.layers[0].rotation.every: expected a duration like 1w
+ * YAML syntax errors carry their line and column instead.
+ */
+import { LineCounter, parseDocument } from "yaml";
+import type { Duration, Layer, Override, Restriction, Schedule } from "./schedule.ts";
+import { parseHHMM } from "./schedule.ts";
+import { type LocalDateTime, type Weekday, WEEKDAYS, isValidZone, parseLocalDateTime } from "./zoned.ts";
+
+export type NotifyTarget = { kind: "schedule"; name: string } | { kind: "user"; userId: string };
+
+export interface EscalationLevel {
+  notify: NotifyTarget[];
+  escalateAfterSeconds: number;
+}
+
+export interface EscalationPolicy {
+  name: string;
+  levels: EscalationLevel[];
+  /** After the last level, start again from the first, this many times (0 = no repeat). */
+  repeat: number;
+}
+
+export interface Service {
+  name: string;
+  escalationPolicy: string;
+}
+
+export interface Rota {
+  schedules: Schedule[];
+  escalationPolicies: EscalationPolicy[];
+  services: Service[];
+}
+
+export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: string[] };
+
+// ---------------------------------------------------------------------------------------------
+// Small parsers
+// ---------------------------------------------------------------------------------------------
+
+const SLACK_USER_ID_RE = /^[UW][A-Z0-9]+$/;
+
+/** Slack user ids: U or W followed by uppercase letters and digits (U01AAAA, W0123ABC). */
+export function isSlackUserId(value: unknown): value is string {
+  return typeof value === "string" && SLACK_USER_ID_RE.test(value);
+}
+
+const DURATION_RE = /^([1-9]\d{0,8})(s|m|h)$/;
+const DURATION_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/** `<n>s`, `<n>m` or `<n>h` (n a whole number >= 1) -> seconds; null if malformed. */
+export function parseDuration(text: unknown): number | null {
+  if (typeof text !== "string") return null;
+  const m = DURATION_RE.exec(text.trim());
+  if (!m) return null;
+  return Number(m[1]) * DURATION_SECONDS[m[2] as keyof typeof DURATION_SECONDS];
+}
+
+const EVERY_RE = /^([1-9]\d{0,4})(h|d|w)$/;
+
+/** A rotation length `<n>h`, `<n>d` or `<n>w` (n a whole number >= 1); null if malformed. */
+export function parseEvery(text: unknown): Duration | null {
+  if (typeof text !== "string") return null;
+  const m = EVERY_RE.exec(text.trim());
+  if (!m) return null;
+  return { amount: Number(m[1]), unit: m[2] as Duration["unit"] };
+}
+
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** An ISO 8601 instant that carries its offset (`Z` or `±HH:MM`); null otherwise. */
+export function parseInstant(text: unknown): Date | null {
+  if (typeof text !== "string") return null;
+  const m = INSTANT_RE.exec(text);
+  if (!m) return null;
+  const local = parseLocalDateTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}`);
+  if (!local) return null;
+  if (m[8] !== "Z" && (Number(m[9]) > 23 || Number(m[10]) > 59)) return null;
+  const d = new Date(text);
+  return Number.isFinite(d.getTime()) ? d : null;
+}
+
+const WEEKDAY_NAMES: Record<string, Weekday> = {};
+for (const [i, full] of ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].entries()) {
+  WEEKDAY_NAMES[full] = WEEKDAYS[i];
+  WEEKDAY_NAMES[WEEKDAYS[i]] = WEEKDAYS[i];
+}
+
+/** `mon`..`sun` (or the full English name, any case) -> Weekday; null otherwise. */
+export function parseWeekday(text: unknown): Weekday | null {
+  return typeof text === "string" ? (WEEKDAY_NAMES[text.toLowerCase()] ?? null) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+const isMap = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+class Checker {
+  readonly errors: string[] = [];
+
+  error(path: string, message: string): void {
+    this.errors.push(`${path === "" ? "(root)" : path}: ${message}`);
+  }
+
+  keys(obj: Obj, allowed: readonly string[], path: string): void {
+    for (const key of Object.keys(obj)) {
+      if (!allowed.includes(key)) this.error(path, `unknown key "${key}"`);
+    }
+  }
+
+  /** Returns the value, or reports `path.key: is required` and returns undefined. */
+  required(obj: Obj, key: string, path: string): unknown {
+    if (!(key in obj) || obj[key] === undefined || obj[key] === null) {
+      this.error(join(path, key), "is required");
+      return undefined;
+    }
+    return obj[key];
+  }
+
+  /** The entries of a name -> value mapping, with names checked. */
+  namedEntries(value: unknown, path: string, what: string): Array<[string, unknown]> {
+    if (value === undefined || value === null) return [];
+    if (!isMap(value)) {
+      this.error(path, `expected a mapping of ${what} names to ${what}s`);
+      return [];
+    }
+    const out: Array<[string, unknown]> = [];
+    for (const [name, v] of Object.entries(value)) {
+      if (!NAME_RE.test(name)) {
+        this.error(join(path, name), `invalid ${what} name (use letters, digits, "-", "_" and ".")`);
+        continue;
+      }
+      out.push([name, v]);
+    }
+    return out;
+  }
+
+  list(value: unknown, path: string, expected: string): unknown[] | undefined {
+    if (!Array.isArray(value)) {
+      this.error(path, `expected ${expected}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  userId(value: unknown, path: string): string | undefined {
+    if (isSlackUserId(value)) return value;
+    this.error(path, `${describe(value)} is not a Slack user id (U or W followed by uppercase letters and digits)`);
+    return undefined;
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${String(value)}`;
+}
+
+const ROOT_KEYS = ["schedules", "escalation_policies", "services"] as const;
+const SCHEDULE_KEYS = ["timezone", "layers", "overrides"] as const;
+const LAYER_KEYS = ["name", "members", "rotation", "restrictions"] as const;
+const ROTATION_KEYS = ["every", "start"] as const;
+const RESTRICTION_KEYS = ["days", "from", "to"] as const;
+const OVERRIDE_KEYS = ["user", "from", "to"] as const;
+const POLICY_KEYS = ["levels", "repeat"] as const;
+const LEVEL_KEYS = ["notify", "escalate_after"] as const;
+const SERVICE_KEYS = ["escalation_policy"] as const;
+
+function checkSchedule(c: Checker, name: string, raw: unknown, path: string): Schedule | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with timezone, layers and overrides");
+    return undefined;
+  }
+  c.keys(raw, SCHEDULE_KEYS, path);
+  const before = c.errors.length;
+
+  let timezone: string | undefined;
+  const tz = c.required(raw, "timezone", path);
+  if (tz !== undefined) {
+    if (typeof tz !== "string") c.error(join(path, "timezone"), "expected a time zone name like America/New_York");
+    else if (!isValidZone(tz)) c.error(join(path, "timezone"), `unknown time zone "${tz}"`);
+    else timezone = tz;
+  }
+
+  const layers: Layer[] = [];
+  const rawLayers = c.required(raw, "layers", path);
+  if (rawLayers !== undefined) {
+    const list = c.list(rawLayers, join(path, "layers"), "a list of layers");
+    list?.forEach((l, i) => {
+      const layer = checkLayer(c, l, `${path}.layers[${i}]`, i);
+      if (layer) layers.push(layer);
+    });
+  }
+
+  const overrides: Override[] = [];
+  if (raw.overrides !== undefined && raw.overrides !== null) {
+    const list = c.list(raw.overrides, join(path, "overrides"), "a list of overrides");
+    list?.forEach((o, i) => {
+      const override = checkOverride(c, o, `${path}.overrides[${i}]`);
+      if (override) overrides.push(override);
+    });
+  }
+
+  if (c.errors.length > before || timezone === undefined) return undefined;
+  return { name, timezone, layers, overrides };
+}
+
+function checkLayer(c: Checker, raw: unknown, path: string, index: number): Layer | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with name, members, rotation and restrictions");
+    return undefined;
+  }
+  c.keys(raw, LAYER_KEYS, path);
+  const before = c.errors.length;
+
+  let name = `layer-${index + 1}`;
+  if (raw.name !== undefined && raw.name !== null) {
+    if (typeof raw.name !== "string" || raw.name.trim() === "") c.error(join(path, "name"), "expected a non-empty string");
+    else name = raw.name;
+  }
+
+  const members: string[] = [];
+  const rawMembers = c.required(raw, "members", path);
+  if (rawMembers !== undefined) {
+    const list = c.list(rawMembers, join(path, "members"), "a list of Slack user ids");
+    if (list && list.length === 0) c.error(join(path, "members"), "must not be empty");
+    list?.forEach((m, i) => {
+      const id = c.userId(m, `${path}.members[${i}]`);
+      if (id) members.push(id);
+    });
+  }
+
+  let every: Duration | undefined;
+  let start: LocalDateTime | undefined;
+  const rawRotation = c.required(raw, "rotation", path);
+  if (rawRotation !== undefined) {
+    const rpath = join(path, "rotation");
+    if (!isMap(rawRotation)) {
+      c.error(rpath, "expected a mapping with every and start");
+    } else {
+      c.keys(rawRotation, ROTATION_KEYS, rpath);
+      const e = c.required(rawRotation, "every", rpath);
+      if (e !== undefined) {
+        every = parseEvery(e) ?? undefined;
+        if (!every) c.error(join(rpath, "every"), "expected a duration like 1w");
+      }
+      const s = c.required(rawRotation, "start", rpath);
+      if (s !== undefined) {
+        start = parseLocalStart(c, s, join(rpath, "start"));
+      }
+    }
+  }
+
+  let restrictions: Restriction[] | undefined;
+  if (raw.restrictions !== undefined && raw.restrictions !== null) {
+    const list = c.list(raw.restrictions, join(path, "restrictions"), "a list of restrictions");
+    if (list) {
+      restrictions = [];
+      list.forEach((r, i) => {
+        const restriction = checkRestriction(c, r, `${path}.restrictions[${i}]`);
+        if (restriction) restrictions!.push(restriction);
+      });
+    }
+  }
+
+  if (c.errors.length > before || !every || !start) return undefined;
+  const layer: Layer = { name, members, rotation: { every, start } };
+  if (restrictions) layer.restrictions = restrictions;
+  return layer;
+}
+
+function parseLocalStart(c: Checker, value: unknown, path: string): LocalDateTime | undefined {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) {
+    c.error(path, "expected a local date and time like 2026-01-05T09:00 (no offset: it is read in the schedule's time zone)");
+    return undefined;
+  }
+  const local = parseLocalDateTime(value);
+  if (!local) c.error(path, `"${value}" is not a real date and time`);
+  return local ?? undefined;
+}
+
+function checkRestriction(c: Checker, raw: unknown, path: string): Restriction | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with days, from and to");
+    return undefined;
+  }
+  c.keys(raw, RESTRICTION_KEYS, path);
+  const before = c.errors.length;
+  const days: Weekday[] = [];
+  const rawDays = c.required(raw, "days", path);
+  if (rawDays !== undefined) {
+    const list = c.list(rawDays, join(path, "days"), "a list of weekdays like [mon, tue]");
+    if (list && list.length === 0) c.error(join(path, "days"), "must not be empty");
+    list?.forEach((d, i) => {
+      const day = parseWeekday(d);
+      if (day) days.push(day);
+      else c.error(`${path}.days[${i}]`, `unknown weekday ${describe(d)} (expected mon, tue, wed, thu, fri, sat or sun)`);
+    });
+  }
+  const times: Record<string, string> = {};
+  for (const key of ["from", "to"] as const) {
+    const v = c.required(raw, key, path);
+    if (v === undefined) continue;
+    if (typeof v !== "string" || parseHHMM(v) === null) c.error(join(path, key), "expected a time like 09:00 (HH:MM, 00:00 to 23:59)");
+    else times[key] = v;
+  }
+  if (c.errors.length > before) return undefined;
+  return { days: [...new Set(days)], from: times.from, to: times.to };
+}
+
+function checkOverride(c: Checker, raw: unknown, path: string): Override | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with user, from and to");
+    return undefined;
+  }
+  c.keys(raw, OVERRIDE_KEYS, path);
+  const before = c.errors.length;
+  let user: string | undefined;
+  const u = c.required(raw, "user", path);
+  if (u !== undefined) user = c.userId(u, join(path, "user"));
+  const instants: Record<string, Date> = {};
+  for (const key of ["from", "to"] as const) {
+    const v = c.required(raw, key, path);
+    if (v === undefined) continue;
+    const d = parseInstant(v);
+    if (!d) c.error(join(path, key), "expected an instant with its offset like 2026-03-07T18:00:00-05:00 (or Z)");
+    else instants[key] = d;
+  }
+  if (instants.from && instants.to && instants.to.getTime() <= instants.from.getTime()) {
+    c.error(join(path, "to"), "must be after from");
+  }
+  if (c.errors.length > before || !user) return undefined;
+  return { user, start: instants.from, end: instants.to };
+}
+
+function checkPolicy(
+  c: Checker,
+  name: string,
+  raw: unknown,
+  path: string,
+  scheduleNames: Set<string>,
+): EscalationPolicy | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with levels and repeat");
+    return undefined;
+  }
+  c.keys(raw, POLICY_KEYS, path);
+  const before = c.errors.length;
+  const levels: EscalationLevel[] = [];
+  const rawLevels = c.required(raw, "levels", path);
+  if (rawLevels !== undefined) {
+    const list = c.list(rawLevels, join(path, "levels"), "a list of levels");
+    if (list && list.length === 0) c.error(join(path, "levels"), "must have at least one level");
+    list?.forEach((l, i) => {
+      const level = checkLevel(c, l, `${path}.levels[${i}]`, scheduleNames);
+      if (level) levels.push(level);
+    });
+  }
+  let repeat = 0;
+  if (raw.repeat !== undefined && raw.repeat !== null) {
+    if (typeof raw.repeat !== "number" || !Number.isInteger(raw.repeat) || raw.repeat < 0) {
+      c.error(join(path, "repeat"), "expected a whole number, 0 or more");
+    } else {
+      repeat = raw.repeat;
+    }
+  }
+  if (c.errors.length > before) return undefined;
+  return { name, levels, repeat };
+}
+
+function checkLevel(c: Checker, raw: unknown, path: string, scheduleNames: Set<string>): EscalationLevel | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with notify and escalate_after");
+    return undefined;
+  }
+  c.keys(raw, LEVEL_KEYS, path);
+  const before = c.errors.length;
+  const notify: NotifyTarget[] = [];
+  const rawNotify = c.required(raw, "notify", path);
+  if (rawNotify !== undefined) {
+    const npath = join(path, "notify");
+    const list = c.list(rawNotify, npath, 'a list of targets like "schedule:<name>" or "user:<Slack user id>"');
+    if (list && list.length === 0) c.error(npath, "must not be empty");
+    list?.forEach((t, i) => {
+      const tpath = `${npath}[${i}]`;
+      const m = typeof t === "string" ? /^(schedule|user):(.+)$/.exec(t) : null;
+      if (!m) {
+        c.error(tpath, `expected "schedule:<name>" or "user:<Slack user id>", got ${describe(t)}`);
+      } else if (m[1] === "schedule") {
+        if (!scheduleNames.has(m[2])) c.error(tpath, `schedule "${m[2]}" is not defined`);
+        else notify.push({ kind: "schedule", name: m[2] });
+      } else {
+        const id = c.userId(m[2], tpath);
+        if (id) notify.push({ kind: "user", userId: id });
+      }
+    });
+  }
+  let escalateAfterSeconds: number | null = null;
+  const rawAfter = c.required(raw, "escalate_after", path);
+  if (rawAfter !== undefined) {
+    escalateAfterSeconds = parseDuration(rawAfter);
+    if (escalateAfterSeconds === null) c.error(join(path, "escalate_after"), "expected a duration like 5m");
+  }
+  if (c.errors.length > before || escalateAfterSeconds === null) return undefined;
+  return { notify, escalateAfterSeconds };
+}
+
+function checkService(c: Checker, name: string, raw: unknown, path: string, policyNames: Set<string>): Service | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with escalation_policy");
+    return undefined;
+  }
+  c.keys(raw, SERVICE_KEYS, path);
+  const before = c.errors.length;
+  const p = c.required(raw, "escalation_policy", path);
+  let policy: string | undefined;
+  if (p !== undefined) {
+    if (typeof p !== "string") c.error(join(path, "escalation_policy"), "expected the name of an escalation policy");
+    else if (!policyNames.has(p)) c.error(join(path, "escalation_policy"), `escalation policy "${p}" is not defined`);
+    else policy = p;
+  }
+  if (c.errors.length > before || !policy) return undefined;
+  return { name, escalationPolicy: policy };
+}
+
+/** Validate an already-parsed rota value (the result of YAML/JSON parsing). */
+export function validateRota(data: unknown): RotaParseResult {
+  const c = new Checker();
+  if (!isMap(data)) {
+    c.error("", "expected a mapping with schedules, escalation_policies and services");
+    return { ok: false, errors: c.errors };
+  }
+  c.keys(data, ROOT_KEYS, "");
+
+  const scheduleEntries = c.namedEntries(data.schedules, "schedules", "schedule");
+  const policyEntries = c.namedEntries(data.escalation_policies, "escalation_policies", "escalation policy");
+  const serviceEntries = c.namedEntries(data.services, "services", "service");
+  // References are checked against every name defined, even where the definition has errors
+  // of its own (those are reported there).
+  const scheduleNames = new Set(scheduleEntries.map(([n]) => n));
+  const policyNames = new Set(policyEntries.map(([n]) => n));
+
+  const schedules: Schedule[] = [];
+  for (const [name, raw] of scheduleEntries) {
+    const s = checkSchedule(c, name, raw, `schedules.${name}`);
+    if (s) schedules.push(s);
+  }
+  const escalationPolicies: EscalationPolicy[] = [];
+  for (const [name, raw] of policyEntries) {
+    const p = checkPolicy(c, name, raw, `escalation_policies.${name}`, scheduleNames);
+    if (p) escalationPolicies.push(p);
+  }
+  const services: Service[] = [];
+  for (const [name, raw] of serviceEntries) {
+    const s = checkService(c, name, raw, `services.${name}`, policyNames);
+    if (s) services.push(s);
+  }
+  if (c.errors.length > 0) return { ok: false, errors: c.errors };
+  return { ok: true, rota: { schedules, escalationPolicies, services } };
+}
+
+/**
+ * Parse and validate a rota file (YAML, or JSON). Every error is reported, each as
+ * `path: message`; YAML syntax errors as `[file:]line:column: ...`.
+ */
+export function parseRotaFile(text: string, fileName?: string): RotaParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        const where = `YAML syntax error at line ${line}, column ${col}: ${e.message}`;
+        return fileName ? `${fileName}:${line}:${col}: ${where}` : where;
+      }),
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, errors: [`${fileName ? `${fileName}: ` : ""}YAML error: ${message}`] };
+  }
+  if (data === null || data === undefined) {
+    return { ok: false, errors: [`${fileName ? `${fileName}: ` : ""}the rota file is empty`] };
+  }
+  return validateRota(data);
+}
