@@ -1,12 +1,21 @@
 // The `incident-bot` command line.
 import { ConfigError } from "./config.ts";
 import { migrateCommand, serve } from "./main.ts";
+import { oncallCommand, rotaCommand } from "./oncall/cli.ts";
 
 const USAGE = `Usage: incident-bot <command>
 
 Commands:
   serve      apply pending migrations, then serve Slack (what \`npm start\` runs)
   migrate    apply pending database migrations and exit
+  rota plan <file> [--prune]
+             validate a rota file and print what applying it would change
+  rota apply <file> [--prune]
+             apply a rota file in one transaction (--prune deletes what the file no longer defines)
+  oncall <schedule> [--at <instant>] [--json] [--file <rota file>]
+             who is on call at an instant (default now); --file computes from the file alone
+  oncall <schedule> --from <instant> --to <instant> [--json] [--file <rota file>]
+             the final schedule between two instants, as consecutive segments
   help       this help
 
 Configuration comes from the environment and a .env file; see .env.example.`;
@@ -20,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
     case "migrate":
       await migrateCommand();
       return 0;
+    case "rota":
+      return rotaCommand(rest);
+    case "oncall":
+      return oncallCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -44,6 +44,14 @@ const schema = z.object({
   INCIDENT_ANNOUNCE_CHANNEL: optional(
     z.string().regex(/^[CG][A-Z0-9]{2,}$|^#?[a-z0-9_-]{1,80}$/, "expected a channel id like C0123456789"),
   ),
+  ENGINE_TICK_SECONDS: z.preprocess(
+    (v) => (v === undefined || v === "" ? "5" : v),
+    z
+      .string()
+      .regex(/^\d+$/, "expected whole seconds from 1 to 59")
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 59, "expected whole seconds from 1 to 59"),
+  ),
   DATA_DIR: z.preprocess((v) => (v === undefined || v === "" ? ".data" : v), z.string()),
   LOG_LEVEL: z.preprocess(
     (v) => (v === undefined || v === "" ? "info" : v),

@@ -67,6 +67,7 @@ export async function serve(): Promise<void> {
     appToken: config.SLACK_APP_TOKEN,
     slackApiUrl: config.SLACK_API_URL,
     announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
+    engineTickSeconds: config.ENGINE_TICK_SECONDS,
   });
   const port = await bot.start(config.PORT);
   if (port === null) log.info("connected to Slack in Socket Mode");

@@ -55,7 +55,18 @@ export type TimelineData =
   | { kind: "commander_changed"; from: string; to: string }
   | { kind: "role_assigned"; role: Role; from: string | null; to: string }
   | { kind: "status_update"; text: string }
-  | { kind: "note"; text: string };
+  | { kind: "note"; text: string }
+  | PageEventData;
+
+/** Escalation events: on the timeline, but they do not change the incident's own state. */
+export type PageEventData =
+  | { kind: "page_started"; pageId: number; target: string; policy: string; message?: string | null }
+  | { kind: "page_sent"; pageId: number; userId: string; level: number; round: number }
+  | { kind: "escalated"; pageId: number; level: number; round: number; manual: boolean }
+  | { kind: "nobody_on_call"; pageId: number; level: number; round: number }
+  | { kind: "page_acknowledged"; pageId: number; userId: string }
+  | { kind: "policy_exhausted"; pageId: number; policy: string; rounds: number }
+  | { kind: "page_cancelled"; pageId: number; reason: string };
 
 export type Decision = { ok: true; state: IncidentState; events: TimelineData[] } | { ok: false; error: string };
 
@@ -147,9 +158,8 @@ export function applyEvent(state: IncidentState, event: TimelineData): IncidentS
       return { ...state, commanderId: event.to };
     case "role_assigned":
       return event.role === "comms" ? { ...state, commsLeadId: event.to } : { ...state, scribeId: event.to };
-    case "status_update":
-    case "note":
-      return state;
+    default:
+      return state; // notes, status updates and escalation events leave the state as it is
   }
 }
 

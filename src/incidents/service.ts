@@ -16,12 +16,24 @@ import {
   type TimelineData,
 } from "./lifecycle.ts";
 
+/** What the incident lifecycle asks of escalation (kept as an interface: escalation depends on incidents). */
+export interface Pager {
+  resolveTarget(tx: Tx, text: string): Promise<{ label: string; policy: { name: string } }>;
+  startPage(tx: Tx, incident: Incident, target: never, pagedById: string, message: string | null, now: Date): Promise<unknown>;
+  cancelForIncident(tx: Tx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void>;
+}
+
 export interface IncidentServiceOptions {
   db: Db;
   clock: Clock;
   /** Channel id where new incidents and status updates are announced. */
   announceChannel?: string | null;
+  /** Pages a service's escalation policy when a SEV1/SEV2 is declared for it. */
+  pager?: Pager;
 }
+
+/** Severities that page the service's escalation policy at once when declared with a service. */
+export const PAGING_SEVERITIES: readonly Severity[] = ["SEV1", "SEV2"];
 
 export interface Incident {
   id: number;
@@ -80,6 +92,19 @@ async function rememberResponse(tx: Tx, key: string | undefined, response: Prism
   if (key) await tx.processedRequest.update({ where: { key }, data: { response } });
 }
 
+/** Writes timeline events in the caller's transaction. */
+export async function addTimelineEvents(tx: Tx, incidentId: number, actorId: string, at: Date, events: TimelineData[]): Promise<TimelineEvent[]> {
+  if (events.length === 0) return [];
+  if (events.length === 1) return [toTimelineEvent(await tx.timelineEvent.create({ data: timelineRow(incidentId, actorId, at, events[0]) }))];
+  const rows = await tx.timelineEvent.createManyAndReturn({ data: events.map((e) => timelineRow(incidentId, actorId, at, e)) });
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toTimelineEvent);
+}
+
+/** Posts a timeline event in the incident's channel (after the commit, through the outbox). */
+export function channelPost(incidentId: number, event: TimelineEvent): OutboxEntry {
+  return { key: `incident:${incidentId}:post:${event.id}`, kind: "incident.post", incidentId, payload: { event: String(event.id) } };
+}
+
 function timelineRow(incidentId: number, actorId: string, at: Date, data: TimelineData) {
   const { kind, ...rest } = data;
   return { incidentId, kind, actorId, occurredAt: at, data: rest as Prisma.InputJsonValue };
@@ -121,6 +146,13 @@ export class IncidentService {
         if (incident) return { incident, duplicate: true };
         throw new Refusal("That request is already being handled.");
       }
+      if (input.service) {
+        const known = await tx.service.findUnique({ where: { name: input.service } });
+        if (!known) {
+          const services = (await tx.service.findMany({ orderBy: { name: "asc" } })).map((s) => s.name);
+          throw new Refusal(`There is no service \`${input.service}\`. ${services.length ? `Services: ${services.join(", ")}.` : "No services are defined yet (apply a rota file with `incident-bot rota apply`)."}`);
+        }
+      }
       // Incident numbers have no gaps: one declaration at a time takes the next number.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(7201, 1)`;
       const [{ next }] = await tx.$queryRaw<{ next: number }[]>`SELECT COALESCE(MAX(number), 0) + 1 AS next FROM incident`;
@@ -160,6 +192,10 @@ export class IncidentService {
         messages.push({ key: `${key}:announce:declared`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: "declared" } });
       }
       await enqueue(tx, messages, now);
+      if (input.service && this.opts.pager && PAGING_SEVERITIES.includes(input.severity)) {
+        const target = await this.opts.pager.resolveTarget(tx, `service:${input.service}`);
+        await this.opts.pager.startPage(tx, incident, target as never, input.declaredById, null, now);
+      }
       await rememberResponse(tx, requestKey, { incidentId: incident.id });
       return { incident, duplicate: false };
     });
@@ -199,10 +235,9 @@ export class IncidentService {
           version: { increment: 1 },
         },
       })) as Incident;
-      const events: TimelineEvent[] = [];
-      for (const data of decision.events) {
-        const row = await tx.timelineEvent.create({ data: timelineRow(incidentId, actorId, now, data) });
-        events.push(toTimelineEvent(row));
+      const events = await addTimelineEvents(tx, incidentId, actorId, now, decision.events);
+      if (statusEvent?.kind === "status_changed" && (statusEvent.to === "resolved" || statusEvent.to === "closed")) {
+        await this.opts.pager?.cancelForIncident(tx, incidentId, `the incident was ${statusEvent.to}`, actorId, now);
       }
       await enqueue(tx, this.messagesFor(incident, events), now);
       await rememberResponse(tx, requestKey, { incidentId, version: incident.version });

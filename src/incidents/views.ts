@@ -141,10 +141,48 @@ export function announcement(incident: Incident, event: TimelineEvent | null): s
   return `*${ref}*: ${describeEvent(d)}`;
 }
 
-export function statusUpdatePost(incident: Incident, event: TimelineEvent): string {
-  const d = event.data;
-  const text = d.kind === "status_update" ? d.text : "";
-  return `:mega: *Status update* (${incident.severity}, ${incident.status}) from ${user(event.actorId)}:\n${escapeMrkdwn(text)}`;
+/** What the incident channel is told about timeline events (one message per step). */
+export function channelText(incident: Incident, events: TimelineEvent[], loud = false): string {
+  const first = events[0];
+  const d = first.data;
+  if (d.kind === "status_update") {
+    return `:mega: *Status update* (${incident.severity}, ${incident.status}) from ${user(first.actorId)}:\n${escapeMrkdwn(d.text)}`;
+  }
+  if (d.kind === "page_sent") {
+    const people = events.map((e) => (e.data.kind === "page_sent" ? user(e.data.userId) : "")).filter(Boolean);
+    return `:pager: Paged ${people.join(", ")} (level ${d.level}${d.round > 0 ? `, repeat ${d.round}` : ""}).`;
+  }
+  const line = `${describeEvent(d)}`;
+  if (loud) return `<!channel> :rotating_light: *${incidentRef(incident.number)}: ${line}.* Page someone else with \`/incident page\`.`;
+  const icon = d.kind === "page_acknowledged" ? ":white_check_mark:" : d.kind === "nobody_on_call" ? ":warning:" : ":pager:";
+  return `${icon} ${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
+}
+
+export const PAGE_ACTIONS = { acknowledge: "page_acknowledge", escalate: "page_escalate" } as const;
+
+/** The direct message that pages someone. */
+export function pageMessage(incident: Incident, page: { id: number; pagedById: string; message: string | null; level: number; target: string }): { text: string; blocks: Block[] } {
+  const ref = incidentRef(incident.number);
+  const text = `:pager: You are paged for ${ref} (${incident.severity}): ${incident.title} — paged by <@${page.pagedById}>`;
+  const blocks: Block[] = [
+    { type: "header", text: { type: "plain_text", text: clip(`Paged: ${ref} ${incident.severity}`, 150) } },
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: clip(`*${escapeMrkdwn(incident.title)}*\nPaged by ${user(page.pagedById)} through ${escapeMrkdwn(page.target)} (level ${page.level})${page.message ? `:\n> ${escapeMrkdwn(page.message)}` : ""}${incident.channelId ? `\nJoin <#${incident.channelId}>` : ""}`, 3000),
+      },
+    },
+    {
+      type: "actions",
+      block_id: `page_${page.id}`,
+      elements: [
+        { type: "button", style: "primary", text: { type: "plain_text", text: "Acknowledge" }, action_id: PAGE_ACTIONS.acknowledge, value: String(page.id) },
+        { type: "button", text: { type: "plain_text", text: "Escalate now" }, action_id: PAGE_ACTIONS.escalate, value: String(page.id) },
+      ],
+    },
+  ];
+  return { text, blocks };
 }
 
 export function describeEvent(d: TimelineData): string {
@@ -163,6 +201,20 @@ export function describeEvent(d: TimelineData): string {
       return `status update: ${escapeMrkdwn(d.text)}`;
     case "note":
       return `note: ${escapeMrkdwn(d.text)}`;
+    case "page_started":
+      return `started paging ${escapeMrkdwn(d.target)} (policy ${escapeMrkdwn(d.policy)})${d.message ? `: ${escapeMrkdwn(d.message)}` : ""}`;
+    case "page_sent":
+      return `paged ${user(d.userId)} (level ${d.level}${d.round > 0 ? `, repeat ${d.round}` : ""})`;
+    case "escalated":
+      return `${d.manual ? "escalated by hand" : "nobody acknowledged in time: escalated"} to level ${d.level}${d.round > 0 ? ` (repeat ${d.round})` : ""}`;
+    case "nobody_on_call":
+      return `nobody is on call at level ${d.level}${d.round > 0 ? ` (repeat ${d.round})` : ""}: nobody was paged there`;
+    case "page_acknowledged":
+      return `${user(d.userId)} acknowledged the page: escalation stopped`;
+    case "policy_exhausted":
+      return `escalation policy ${escapeMrkdwn(d.policy)} exhausted: nobody acknowledged after ${d.rounds} round${d.rounds === 1 ? "" : "s"}`;
+    case "page_cancelled":
+      return `stopped paging: ${escapeMrkdwn(d.reason)}`;
   }
 }
 

@@ -5,7 +5,9 @@ import { App, LogLevel } from "@slack/bolt";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { Outbox } from "../engine/outbox.ts";
+import { Engine } from "../engine/scheduler.ts";
 import { IncidentService } from "../incidents/service.ts";
+import { EscalationService } from "../escalation/service.ts";
 import type { Logger } from "../log.ts";
 import { reportSlackFailure, slackHandlers } from "./delivery.ts";
 import { registerActions } from "./listeners/actions.ts";
@@ -26,6 +28,8 @@ export interface BotOptions {
   announceChannel?: string | null;
   /** How often the outbox looks for due messages (retries), in ms. */
   outboxIntervalMs?: number;
+  /** Seconds between engine ticks (escalation steps); 0 starts no engine (tests tick by hand). */
+  engineTickSeconds?: number;
 }
 
 export interface BotDeps {
@@ -33,7 +37,9 @@ export interface BotDeps {
   clock: Clock;
   log: Logger;
   incidents: IncidentService;
+  escalation: EscalationService;
   outbox: Outbox;
+  engine: Engine;
 }
 
 export interface Bot extends BotDeps {
@@ -63,7 +69,8 @@ function boltLogger(log: Logger) {
 export function createBot(opts: BotOptions): Bot {
   const { db, clock, log } = opts;
   const slack = createWebClient(opts.botToken, opts.slackApiUrl);
-  const incidents = new IncidentService({ db, clock, announceChannel: opts.announceChannel ?? null });
+  const escalation = new EscalationService({ db, clock, log });
+  const incidents = new IncidentService({ db, clock, announceChannel: opts.announceChannel ?? null, pager: escalation });
   const outbox = new Outbox({
     db,
     clock,
@@ -135,7 +142,8 @@ export function createBot(opts: BotOptions): Bot {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
 
-  const deps: BotDeps = { db, clock, log, incidents, outbox };
+  const engine = new Engine({ db, clock, escalation, outbox, log, tickSeconds: opts.engineTickSeconds ?? 5 });
+  const deps: BotDeps = { db, clock, log, incidents, escalation, outbox, engine };
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
@@ -147,6 +155,7 @@ export function createBot(opts: BotOptions): Bot {
     async start(port: number) {
       const started = await app.start(port);
       outbox.start(opts.outboxIntervalMs ?? 1000);
+      if (opts.engineTickSeconds !== 0) engine.start();
       if (socketMode) return null;
       const server = started as Server;
       const address = server.address();
@@ -155,6 +164,7 @@ export function createBot(opts: BotOptions): Bot {
     async stop() {
       await app.stop();
       await settled();
+      await engine.stop();
       await outbox.stop();
     },
     settled,

@@ -5,7 +5,7 @@ import { enqueue } from "../engine/outbox-store.ts";
 import { PermanentFailure, type FailureReporter, type Handler } from "../engine/outbox.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
 import { toTimelineEvent, type Incident } from "../incidents/service.ts";
-import { announcement, incidentCard, statusUpdatePost } from "../incidents/views.ts";
+import { announcement, channelText, incidentCard, pageMessage } from "../incidents/views.ts";
 import type { Logger } from "../log.ts";
 import { slackErrorCode } from "./web-client.ts";
 import type { Tx } from "../engine/outbox-store.ts";
@@ -95,13 +95,28 @@ export function slackHandlers(slack: WebClient, log: Logger): Record<string, Han
       return { ts: incident.cardTs };
     },
 
+    /** A timeline event said in the incident channel (status updates, pages, acknowledgements…). */
     async "incident.post"({ tx, message }) {
       const incident = await loadIncident(tx, message.incidentId);
       const channel = needChannel(incident);
-      const row = await tx.timelineEvent.findUnique({ where: { id: BigInt(String(message.payload.event)) } });
-      if (!row) throw new PermanentFailure("timeline event not found", "event_not_found");
-      const res = await slack.chat.postMessage({ channel, text: statusUpdatePost(incident, toTimelineEvent(row)), unfurl_links: false });
+      const ids = ((message.payload.pageStep as string[] | undefined) ?? [String(message.payload.event)]).map((id) => BigInt(id));
+      const rows = await tx.timelineEvent.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+      if (rows.length === 0) throw new PermanentFailure("timeline event not found", "event_not_found");
+      const text = channelText(incident, rows.map(toTimelineEvent), Boolean(message.payload.loud));
+      const res = await slack.chat.postMessage({ channel, text, unfurl_links: false });
       return { ts: res.ts };
+    },
+
+    /** A page: a direct message with Acknowledge and Escalate now, unless it was acknowledged meanwhile. */
+    async "page.notify"({ tx, message }) {
+      const { pageId, userId, level } = message.payload as { pageId: number; userId: string; level: number };
+      const page = await tx.page.findUnique({ where: { id: pageId } });
+      if (!page) throw new PermanentFailure(`page ${pageId} no longer exists`, "page_not_found");
+      if (page.state !== "escalating" && page.state !== "exhausted") return { skipped: `page is ${page.state}` };
+      const incident = await loadIncident(tx, page.incidentId);
+      const dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
+      const res = await slack.chat.postMessage({ channel: userId, text: dm.text, blocks: dm.blocks as never, unfurl_links: false });
+      return { ts: res.ts, channel: res.channel };
     },
 
     async "incident.announce"({ tx, message }) {
@@ -130,6 +145,7 @@ const ACTION_NAMES: Record<string, string> = {
   "incident.update_card": "update the incident card",
   "incident.post": "post the status update in the incident channel",
   "incident.announce": "post in the announce channel",
+  "page.notify": "send a page",
 };
 
 /**
@@ -137,8 +153,9 @@ const ACTION_NAMES: Record<string, string> = {
  * there is one, otherwise to the incident commander directly. Reports of reports are only logged.
  */
 export const reportSlackFailure: FailureReporter = async (tx, message, error, now) => {
-  if (message.kind === "slack.post" || message.incidentId === null) return;
-  const incident = (await tx.incident.findUnique({ where: { id: message.incidentId } })) as Incident | null;
+  const incidentId = message.incidentId ?? (message.payload.incidentId as number | undefined) ?? null;
+  if (message.kind === "slack.post" || incidentId === null) return;
+  const incident = (await tx.incident.findUnique({ where: { id: incidentId } })) as Incident | null;
   if (!incident) return;
   const what = ACTION_NAMES[message.kind] ?? message.kind;
   const hint =
@@ -147,7 +164,8 @@ export const reportSlackFailure: FailureReporter = async (tx, message, error, no
       : error.code === "missing_scope"
         ? " The Slack app lacks a permission: reinstall it from the manifest."
         : "";
-  const text = `:warning: ${incidentRef(incident.number)}: I could not ${what} (${error.code}).${hint}`;
+  const to = message.kind === "page.notify" ? ` to <@${String(message.payload.userId)}>` : "";
+  const text = `:warning: ${incidentRef(incident.number)}: I could not ${what}${to} (${error.code}).${hint}`;
   const channel = incident.channelId && message.kind !== "incident.create_channel" ? incident.channelId : incident.commanderId;
   await enqueue(tx, [{ key: `report:${message.id}`, kind: "slack.post", incidentId: null, payload: { channel, text } }], now);
 };

@@ -16,7 +16,12 @@ export type Command =
   | { verb: "close"; incident: number | null }
   | { verb: "list" }
   | { verb: "show"; incident: number | null }
-  | { verb: "timeline"; incident: number | null };
+  | { verb: "timeline"; incident: number | null }
+  | { verb: "oncall"; schedule: string | null }
+  | { verb: "override"; schedule: string; userId: string; from: string; to: string }
+  | { verb: "override-remove"; id: number }
+  | { verb: "page"; target: string; message: string | null; incident: number | null }
+  | { verb: "ack"; incident: number | null };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -32,13 +37,18 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident resolve [text]", "resolve, with how it was resolved. Example: `/incident resolve rolled back the deploy`"],
   ["/incident reopen", "reopen a resolved incident"],
   ["/incident close", "close a resolved incident (final)"],
+  ["/incident oncall [schedule]", "who is on call now, until when, and who is next"],
+  ["/incident oncall override <schedule> @user <from> <to|duration>", "cover a shift. Example: `/incident oncall override platform-primary @dana 2026-03-07T18:00 2d` (times without an offset are in the schedule's zone; `now` works as a start)"],
+  ["/incident oncall override remove <id>", "remove an override made from Slack (ids are listed by `/incident oncall`)"],
+  ["/incident page <service|schedule|@user> [message]", "page through the service's escalation policy, the schedule's on-call, or a person. Example: `/incident page checkout DB is on fire`"],
+  ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
   ["/incident list", "the open incidents"],
   ["/incident show", "this incident's card"],
   ["/incident timeline", "this incident's timeline"],
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -200,12 +210,51 @@ export function parseCommand(text: string): ParseResult {
     }
     case "list":
       return { ok: true, command: { verb: "list" } };
+    case "oncall":
+    case "on-call":
+      return parseOncall(args);
+    case "page": {
+      const p = pick(false);
+      if (p.conflict) return conflict();
+      const target = p.rest[0];
+      if (!target) return { ok: false, error: "Say whom to page: `/incident page <service|schedule|@user> [message]`, e.g. `/incident page checkout DB is on fire`." };
+      if (target.startsWith("@")) return { ok: false, error: userError("page", "/incident page @user [message]", target) };
+      const message = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0) + 1);
+      return { ok: true, command: { verb: "page", target, message: message || null, incident: p.incident } };
+    }
+    case "ack":
+    case "acknowledge": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      if (p.rest.length > 0) return { ok: false, error: `\`/incident ack\` takes no arguments (besides an incident such as INC-42).` };
+      return { ok: true, command: { verb: "ack", incident: p.incident } };
+    }
     default:
       return {
         ok: false,
         error: `I don't know \`${tokens[0]}\`. Commands: ${VERBS.filter((v) => v !== "ic").join(", ")}. Try \`/incident help\` for examples.`,
       };
   }
+}
+
+const OVERRIDE_USAGE = "`/incident oncall override <schedule> @user <from> <to|duration>`, e.g. `/incident oncall override platform-primary @dana 2026-03-07T18:00 2d`";
+
+function parseOncall(args: string[]): ParseResult {
+  if (args.length === 0) return { ok: true, command: { verb: "oncall", schedule: null } };
+  if (args[0].toLowerCase() !== "override") {
+    if (args.length > 1) return { ok: false, error: `\`/incident oncall\` takes one schedule name; to cover a shift use ${OVERRIDE_USAGE}.` };
+    return { ok: true, command: { verb: "oncall", schedule: args[0] } };
+  }
+  const rest = args.slice(1);
+  if ((rest[0] ?? "").toLowerCase() === "remove") {
+    const id = Number(rest[1]);
+    if (rest.length !== 2 || !Number.isSafeInteger(id) || id <= 0) return { ok: false, error: "Say which override to remove by its number: `/incident oncall override remove 12` (`/incident oncall` lists them)." };
+    return { ok: true, command: { verb: "override-remove", id } };
+  }
+  if (rest.length !== 4) return { ok: false, error: `An override needs a schedule, a person, a start and an end: ${OVERRIDE_USAGE}.` };
+  const userId = parseMention(rest[1]);
+  if (!userId) return { ok: false, error: userError("oncall override", OVERRIDE_USAGE.replace(/`/g, ""), rest[1]) };
+  return { ok: true, command: { verb: "override", schedule: rest[0], userId, from: rest[2], to: rest[3] } };
 }
 
 function conflict(): ParseResult {

@@ -2,6 +2,7 @@
 // ready in time; otherwise the request is acknowledged first and the reply follows.
 import type { Logger } from "../log.ts";
 import { Refusal } from "../incidents/service.ts";
+import { OnCallError } from "../oncall/store.ts";
 
 export interface Reply {
   text: string;
@@ -31,7 +32,7 @@ export async function answerWithin(
   try {
     reply = await work();
   } catch (err) {
-    if (err instanceof Refusal) reply = { text: err.message };
+    if (err instanceof Refusal || err instanceof OnCallError) reply = { text: err.message };
     else {
       log.error(`request failed: ${(err as Error).stack ?? err}`);
       reply = { text: "Something went wrong on our side and nothing was changed. Please try again in a moment." };

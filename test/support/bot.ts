@@ -7,6 +7,15 @@ import { memoryLogger } from "../../src/log.ts";
 import { createBot, type Bot } from "../../src/slack/app.ts";
 import { SlackStandIn, type StandInUser } from "../../src/slack/standin/index.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
+import { applyRota } from "../../src/oncall/apply.ts";
+import { parseRotaFile } from "../../src/oncall/rota-file.ts";
+import type { Db } from "../../src/db/client.ts";
+
+export async function applyRotaText(db: Db, text: string): Promise<void> {
+  const parsed = parseRotaFile(text);
+  if (!parsed.ok) throw new Error(`test rota is invalid:\n${parsed.errors.join("\n")}`);
+  await applyRota(db, parsed.rota);
+}
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export const TOKEN = "xoxb-test-token";
@@ -14,9 +23,11 @@ export const TOKEN = "xoxb-test-token";
 export const PEOPLE: StandInUser[] = [
   { id: "U0ALICE001", name: "alice", realName: "Alice Ng" },
   { id: "U0BOB00002", name: "bob", realName: "Bob Diaz" },
-  { id: "U0CAROL003", name: "carol", realName: "Carol Ito" },
+  { id: "U0CAROL003", name: "carol", realName: "Carol Ito", tz: "Europe/London" },
+  { id: "U0DAVE0004", name: "dave", realName: "Dave Okafor" },
+  { id: "U0ERIN0005", name: "erin", realName: "Erin Silva" },
 ];
-export const [ALICE, BOB, CAROL] = PEOPLE.map((p) => p.id);
+export const [ALICE, BOB, CAROL, DAVE, ERIN] = PEOPLE.map((p) => p.id);
 
 export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
   const signature = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
@@ -38,13 +49,16 @@ export interface Harness {
   /** A block_actions interaction on a message. */
   click(opts: { user: string; channel: string; actionId: string; value?: string; selectedValue?: string; messageTs?: string }): Promise<number>;
   submitView(view: any, user: string): Promise<{ status: number; body: any }>;
+  /** One engine tick at the clock's time: due escalation steps, then the outbox. */
+  tick(): Promise<void>;
   /** Waits for listeners, then delivers the outbox until nothing is due. */
   deliver(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { announce?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { announce?: boolean; rota?: string } = {}): Promise<Harness> {
   const t = await freshDatabase();
+  if (opts.rota) await applyRotaText(t.db, opts.rota);
   const clock = new ManualClock("2026-03-01T10:00:00Z");
   const slack = new SlackStandIn({ token: TOKEN, users: PEOPLE, clock: () => clock.now() });
   const apiUrl = await slack.start();
@@ -60,6 +74,7 @@ export async function startHarness(opts: { announce?: boolean } = {}): Promise<H
     slackApiUrl: apiUrl,
     announceChannel: opts.announce === false ? null : announce,
     outboxIntervalMs: 3_600_000, // tests deliver by hand
+    engineTickSeconds: 0, // and tick by hand
   });
   const port = await bot.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;
@@ -141,6 +156,11 @@ export async function startHarness(opts: { announce?: boolean } = {}): Promise<H
       const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
       await bot.settled();
       return { status: res.status, body: res.text ? JSON.parse(res.text) : null };
+    },
+    async tick() {
+      await bot.settled();
+      await bot.engine.tick();
+      await harness.deliver();
     },
     async deliver() {
       await bot.settled();

@@ -3,7 +3,7 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import type { Change, Severity, Status } from "../../incidents/lifecycle.ts";
 import { Refusal } from "../../incidents/service.ts";
-import { ACTIONS, type ButtonValue } from "../../incidents/views.ts";
+import { ACTIONS, PAGE_ACTIONS, type ButtonValue } from "../../incidents/views.ts";
 import type { BotDeps } from "../app.ts";
 
 function parseValue(raw: string | undefined): ButtonValue | null {
@@ -16,7 +16,7 @@ function parseValue(raw: string | undefined): ButtonValue | null {
 }
 
 export function registerActions(app: App, deps: BotDeps): void {
-  const { incidents, outbox, log } = deps;
+  const { incidents, escalation, outbox, log } = deps;
 
   async function act(body: BlockAction, value: ButtonValue | null, toChange: (current: Status) => Change | null, client: App["client"]) {
     const userId = body.user.id;
@@ -52,6 +52,27 @@ export function registerActions(app: App, deps: BotDeps): void {
       return { kind: "status", to };
     }, client);
   });
+
+  // Page buttons, in the paged person's direct messages. The first acknowledgement wins; a later
+  // click is told who was first.
+  const pageButton = (kind: "acknowledge" | "escalate") =>
+    app.action<BlockAction<ButtonAction>>(PAGE_ACTIONS[kind], async ({ ack, body, action, client }) => {
+      await ack();
+      const pageId = Number(action.value);
+      const userId = body.user.id;
+      const channelId = body.channel?.id ?? body.container?.channel_id;
+      try {
+        if (kind === "acknowledge") await escalation.acknowledge({ pageId }, userId);
+        else await escalation.escalateNow(pageId, userId);
+        outbox.kick();
+      } catch (err) {
+        const text = err instanceof Refusal ? err.message : "Something went wrong on our side; nothing was changed. Try `/incident ack` in the incident channel.";
+        if (!(err instanceof Refusal)) log.error(`page ${kind} failed: ${(err as Error).stack}`);
+        if (channelId) await client.chat.postEphemeral({ channel: channelId, user: userId, text }).catch((e) => log.warn(`ephemeral reply failed: ${e.message}`));
+      }
+    });
+  pageButton("acknowledge");
+  pageButton("escalate");
 
   app.action<BlockAction<StaticSelectAction>>(ACTIONS.severity, async ({ ack, body, action, client }) => {
     await ack();

@@ -5,11 +5,42 @@ import { incidentRef, type Change } from "../../incidents/lifecycle.ts";
 import { Refusal } from "../../incidents/service.ts";
 import { changeSummary, declareModal, incidentCard, incidentListText, timelineText } from "../../incidents/views.ts";
 import { helpText, parseCommand, type Command } from "../grammar.ts";
+import { addOverride, listOverrides, listSchedules, loadSchedule, removeOverride } from "../../oncall/store.ts";
+import { oncallText, parseOverrideWindow } from "../../oncall/views.ts";
 import { answerWithin, type Reply } from "../reply.ts";
 import type { BotDeps } from "../app.ts";
 
 export function registerCommands(app: App, deps: BotDeps): void {
-  const { incidents, outbox, log } = deps;
+  const { incidents, escalation, outbox, log, db, clock } = deps;
+
+  /** The asker's time zone, from their Slack profile (null when Slack does not say). */
+  async function zoneOf(client: App["client"], userId: string): Promise<string | null> {
+    try {
+      const res = await client.users.info({ user: userId });
+      return (res.user as { tz?: string } | undefined)?.tz ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function oncall(name: string | null, userId: string, client: App["client"]): Promise<Reply> {
+    const now = clock.now();
+    const window = { from: now, to: new Date(now.getTime() + 90 * 86_400_000) };
+    const names = name ? [name] : (await listSchedules(db)).map((s) => s.name);
+    if (names.length === 0) return { text: "No schedules yet. Describe your rota in a file (see `examples/rota.yaml`) and apply it with `incident-bot rota apply <file>`." };
+    const askerZone = await zoneOf(client, userId);
+    const parts: string[] = [];
+    for (const n of names) {
+      const schedule = await loadSchedule(db, n, window);
+      if (!schedule) {
+        const known = (await listSchedules(db)).map((s) => s.name);
+        return { text: `There is no schedule \`${n}\`. Schedules: ${known.join(", ") || "none"}.` };
+      }
+      const overrides = await listOverrides(db, n, { from: now });
+      parts.push(oncallText(schedule, now, askerZone, overrides.map((o) => ({ id: o.id, user: o.user, start: o.start, end: o.end, source: o.source }))));
+    }
+    return { text: parts.join("\n\n") };
+  }
 
   app.command("/incident", async ({ command, ack, client, body }) => {
     const parsed = parseCommand(command.text ?? "");
@@ -30,7 +61,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
     const requestKey = `command:${body.trigger_id ?? `${command.user_id}:${command.channel_id}:${command.text}`}`;
     await answerWithin(
       ack as never,
-      () => run(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey }),
+      () => run(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey, client }),
       (reply) => client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: reply.text }).then(() => undefined),
       log,
     );
@@ -45,7 +76,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
     return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
   }
 
-  async function run(cmd: Command, ctx: { userId: string; channelId: string; requestKey: string }): Promise<Reply> {
+  async function run(cmd: Command, ctx: { userId: string; channelId: string; requestKey: string; client: App["client"] }): Promise<Reply> {
     const { userId, channelId, requestKey } = ctx;
     switch (cmd.verb) {
       case "help":
@@ -95,6 +126,36 @@ export function registerCommands(app: App, deps: BotDeps): void {
       case "timeline": {
         const incident = await incidents.resolveTarget(channelId, cmd.incident);
         return { text: timelineText(incident, await incidents.timeline(incident.id)) };
+      }
+      case "oncall":
+        return oncall(cmd.schedule, userId, ctx.client);
+      case "override": {
+        const schedule = await loadSchedule(db, cmd.schedule);
+        if (!schedule) {
+          const known = (await listSchedules(db)).map((s) => s.name);
+          throw new Refusal(`There is no schedule \`${cmd.schedule}\`. Schedules: ${known.join(", ") || "none (apply a rota file first)"}.`);
+        }
+        const window = parseOverrideWindow(cmd.from, cmd.to, schedule.timezone, clock.now());
+        if ("error" in window) throw new Refusal(window.error);
+        const { id } = await addOverride(db, { schedule: cmd.schedule, userId: cmd.userId, start: window.start, end: window.end, createdById: userId, createdAt: clock.now() });
+        return { text: `Override #${id}: <@${cmd.userId}> covers *${cmd.schedule}* from ${window.start.toISOString()} to ${window.end.toISOString()}.`, inChannel: true };
+      }
+      case "override-remove": {
+        const removed = await removeOverride(db, cmd.id);
+        return { text: `Removed override #${removed.id} (<@${removed.user}> on ${removed.schedule}).`, inChannel: true };
+      }
+      case "page": {
+        const target = await incidents.resolveTarget(channelId, cmd.incident);
+        const { page, notified } = await escalation.page(target.id, cmd.target, userId, cmd.message, requestKey);
+        outbox.kick();
+        const who = notified.length ? notified.map((u) => `<@${u}>`).join(", ") : "nobody (nobody is on call at the first level; it will escalate)";
+        return { text: `${incidentRef(target.number)}: paging ${page.target} — notified ${who}.`, inChannel: target.channelId === channelId };
+      }
+      case "ack": {
+        const target = await incidents.resolveTarget(channelId, cmd.incident);
+        const { pages } = await escalation.acknowledge({ incidentId: target.id }, userId);
+        outbox.kick();
+        return { text: `${incidentRef(target.number)}: acknowledged by <@${userId}>; escalation stopped (${pages.map((p) => p.target).join(", ")}).`, inChannel: target.channelId === channelId };
       }
       case "declare-modal":
         throw new Refusal("unreachable");

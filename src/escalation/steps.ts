@@ -1,0 +1,53 @@
+// Escalation step arithmetic: pure. A page walks its frozen policy level by level; after the last
+// level it starts again from the first, `repeat` times; then it is exhausted.
+import type { NotifyTarget } from "../oncall/rota-file.ts";
+
+export interface FrozenLevel {
+  notify: NotifyTarget[];
+  escalateAfterSeconds: number;
+}
+
+/** The policy as it was when the page started; later edits do not change a page under way. */
+export interface FrozenPolicy {
+  name: string;
+  levels: FrozenLevel[];
+  repeat: number;
+}
+
+export interface Position {
+  round: number;
+  levelIndex: number;
+}
+
+/** Direct pages (a person, or a schedule's on-call) ask again every 5 minutes, twice more. */
+export const DIRECT_PAGE_POLICY = { escalateAfterSeconds: 300, repeat: 2 };
+
+export function directPolicy(target: NotifyTarget): FrozenPolicy {
+  const name = target.kind === "user" ? `user:${target.userId}` : `schedule:${target.name}`;
+  return { name, levels: [{ notify: [target], escalateAfterSeconds: DIRECT_PAGE_POLICY.escalateAfterSeconds }], repeat: DIRECT_PAGE_POLICY.repeat };
+}
+
+/** True when the position is past the last level of the last round. */
+export const isExhausted = (policy: FrozenPolicy, p: Position): boolean => p.round > policy.repeat;
+
+/** The position after the step at `p` is taken, and how long until it is due. */
+export function nextPosition(policy: FrozenPolicy, p: Position): { next: Position; delaySeconds: number } {
+  const delaySeconds = policy.levels[p.levelIndex].escalateAfterSeconds;
+  const last = p.levelIndex === policy.levels.length - 1;
+  return { next: last ? { round: p.round + 1, levelIndex: 0 } : { round: p.round, levelIndex: p.levelIndex + 1 }, delaySeconds };
+}
+
+/** Every step a page takes, in order, with its offset from the start: for docs and tests. */
+export function walk(policy: FrozenPolicy): { position: Position; atSeconds: number }[] {
+  const out: { position: Position; atSeconds: number }[] = [];
+  let p: Position = { round: 0, levelIndex: 0 };
+  let at = 0;
+  while (!isExhausted(policy, p)) {
+    out.push({ position: p, atSeconds: at });
+    const { next, delaySeconds } = nextPosition(policy, p);
+    p = next;
+    at += delaySeconds;
+  }
+  out.push({ position: p, atSeconds: at }); // the exhaustion
+  return out;
+}

@@ -1,0 +1,445 @@
+// Applying a rota file to the database, terraform style: `planRota` compares the file with what
+// is stored and lists the changes; `applyRota` makes them in one transaction (under an advisory
+// lock, so two applies never interleave) and returns the plan it carried out.
+//
+// - What the file defines is replaced by what it says: a schedule's zone and layers, its
+//   overrides from the file (source "file"), a policy's levels and repeat, a service's policy.
+// - Overrides made from Slack (source "slack") are never touched by an apply (unless --prune
+//   deletes their whole schedule, which the plan says).
+// - What is stored but not in the file is kept, or deleted with `prune`.
+// - Comparison is on normalized JSON: applying the same file twice writes nothing the second
+//   time, and updated_at only moves when something changed.
+import type { Db, Prisma } from "../db/client.ts";
+import type { EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service } from "./rota-file.ts";
+import type { Layer, Override, Schedule } from "./schedule.ts";
+import { type DbClient, OnCallError, type Tx, layersFromJson } from "./store.ts";
+
+export type ChangeKind = "schedule" | "policy" | "service";
+/** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
+export type ChangeAction = "create" | "update" | "unchanged" | "delete" | "keep";
+
+export interface PlanChange {
+  kind: ChangeKind;
+  name: string;
+  action: ChangeAction;
+  /** What changes, e.g. "timezone America/New_York → Europe/London", "levels changed". */
+  details: string[];
+  /** Overrides from the file added (+) and removed (-), one line each. */
+  overrides?: { added: Override[]; removed: Override[] };
+}
+
+export interface Plan {
+  prune: boolean;
+  changes: PlanChange[];
+  counts: Record<ChangeAction, number>;
+  /** True when applying would write something. */
+  hasChanges: boolean;
+}
+
+export interface PlanOptions {
+  /** Delete schedules, policies and services that are stored but not in the file. */
+  prune?: boolean;
+}
+
+export interface ApplyOptions extends PlanOptions {
+  /** The time written to updated_at and created_at (default: now). */
+  now?: Date;
+}
+
+/** The advisory lock key for applies ("rota" in ASCII). */
+const ROTA_LOCK = 0x726f7461;
+
+// ---------------------------------------------------------------------------------------------
+// Normalization
+// ---------------------------------------------------------------------------------------------
+
+/** JSON with object keys sorted, so that equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** A layer as stored: every field explicit, restrictions left out when there are none. */
+export function normalizeLayer(layer: Layer): Layer {
+  const s = layer.rotation.start;
+  const out: Layer = {
+    name: layer.name,
+    members: [...layer.members],
+    rotation: {
+      every: { amount: layer.rotation.every.amount, unit: layer.rotation.every.unit },
+      start: { year: s.year, month: s.month, day: s.day, hour: s.hour, minute: s.minute, second: s.second ?? 0 },
+    },
+  };
+  if (layer.restrictions && layer.restrictions.length > 0) {
+    out.restrictions = layer.restrictions.map((r) => ({ days: [...r.days], from: r.from, to: r.to }));
+  }
+  return out;
+}
+
+function normalizeTarget(t: NotifyTarget): NotifyTarget {
+  return t.kind === "schedule" ? { kind: "schedule", name: t.name } : { kind: "user", userId: t.userId };
+}
+
+export function normalizeLevels(levels: EscalationLevel[]): EscalationLevel[] {
+  return levels.map((l) => ({ notify: l.notify.map(normalizeTarget), escalateAfterSeconds: l.escalateAfterSeconds }));
+}
+
+const overrideKey = (o: Override) => `${o.user}|${o.start.getTime()}|${o.end.getTime()}`;
+
+// ---------------------------------------------------------------------------------------------
+// Diff
+// ---------------------------------------------------------------------------------------------
+
+interface ScheduleWork {
+  change: PlanChange;
+  schedule: Schedule;
+  layers: Layer[];
+  id?: number;
+  writeRow: boolean;
+  removeOverrideIds: number[];
+  addOverrides: Override[];
+}
+
+interface Work {
+  plan: Plan;
+  schedules: ScheduleWork[];
+  policies: Array<{ change: PlanChange; policy: EscalationPolicy; levels: EscalationLevel[] }>;
+  services: Array<{ change: PlanChange; service: Service }>;
+  deletes: { schedules: string[]; policies: string[]; services: string[] };
+}
+
+/** Problems a hand-built Rota may have that parseRotaFile would have reported. */
+function checkRota(rota: Rota): void {
+  const problems: string[] = [];
+  const dupes = (what: string, names: string[]) => {
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n)) problems.push(`${what} "${n}" is defined twice`);
+      seen.add(n);
+    }
+    return seen;
+  };
+  const schedules = dupes("schedule", rota.schedules.map((s) => s.name));
+  const policies = dupes("escalation policy", rota.escalationPolicies.map((p) => p.name));
+  dupes("service", rota.services.map((s) => s.name));
+  for (const p of rota.escalationPolicies) {
+    for (const l of p.levels) {
+      for (const t of l.notify) {
+        if (t.kind === "schedule" && !schedules.has(t.name)) problems.push(`escalation policy "${p.name}": schedule "${t.name}" is not defined`);
+      }
+    }
+  }
+  for (const s of rota.services) {
+    if (!policies.has(s.escalationPolicy)) problems.push(`service "${s.name}": escalation policy "${s.escalationPolicy}" is not defined`);
+  }
+  if (problems.length > 0) throw new OnCallError(`The rota is not valid:\n${problems.join("\n")}`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function describeLayerChanges(before: Layer[], after: Layer[]): string[] {
+  const bNames = before.map((l) => l.name);
+  const aNames = after.map((l) => l.name);
+  if (new Set(bNames).size !== bNames.length || new Set(aNames).size !== aNames.length) return ["layers changed"];
+  const out: string[] = [];
+  after.forEach((layer, i) => {
+    const j = bNames.indexOf(layer.name);
+    if (j < 0) {
+      out.push(`layer "${layer.name}" added`);
+      return;
+    }
+    const old = before[j];
+    const fields: string[] = [];
+    if (canonicalJson(old.members) !== canonicalJson(layer.members)) fields.push("members");
+    if (canonicalJson(old.rotation) !== canonicalJson(layer.rotation)) fields.push("rotation");
+    if (canonicalJson(old.restrictions ?? []) !== canonicalJson(layer.restrictions ?? [])) fields.push("restrictions");
+    if (fields.length > 0) out.push(`layer "${layer.name}": ${fields.join(", ")} changed`);
+    if (i !== j && bNames.filter((n) => aNames.includes(n)).indexOf(layer.name) !== aNames.filter((n) => bNames.includes(n)).indexOf(layer.name)) {
+      out.push(`layer "${layer.name}" moved to position ${i + 1}`);
+    }
+  });
+  for (const name of bNames) if (!aNames.includes(name)) out.push(`layer "${name}" removed`);
+  return out.length > 0 ? out : ["layers changed"];
+}
+
+function makePlan(changes: PlanChange[], prune: boolean): Plan {
+  const counts: Record<ChangeAction, number> = { create: 0, update: 0, unchanged: 0, delete: 0, keep: 0 };
+  for (const c of changes) counts[c.action]++;
+  return { prune, changes, counts, hasChanges: counts.create + counts.update + counts.delete > 0 };
+}
+
+async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
+  checkRota(rota);
+  const [scheduleRows, policyRows, serviceRows] = await Promise.all([
+    db.schedule.findMany({ orderBy: { name: "asc" } }),
+    db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
+    db.service.findMany({ orderBy: { name: "asc" } }),
+  ]);
+  const fileOverrideRows = await db.scheduleOverride.findMany({
+    where: { source: "file", scheduleId: { in: scheduleRows.filter((r) => rota.schedules.some((s) => s.name === r.name)).map((r) => r.id) } },
+    select: { id: true, scheduleId: true, userId: true, startAt: true, endAt: true },
+    orderBy: [{ startAt: "asc" }, { id: "asc" }],
+  });
+
+  const changes: PlanChange[] = [];
+  const work: Omit<Work, "plan"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
+
+  // Schedules
+  const scheduleByName = new Map(scheduleRows.map((r) => [r.name, r]));
+  for (const schedule of rota.schedules) {
+    const layers = schedule.layers.map(normalizeLayer);
+    const row = scheduleByName.get(schedule.name);
+    if (!row) {
+      const change: PlanChange = {
+        kind: "schedule",
+        name: schedule.name,
+        action: "create",
+        details: [`${schedule.timezone}, ${plural(layers.length, "layer")}, ${plural(schedule.overrides.length, "override")}`],
+        overrides: { added: [...schedule.overrides], removed: [] },
+      };
+      changes.push(change);
+      work.schedules.push({ change, schedule, layers, writeRow: true, removeOverrideIds: [], addOverrides: [...schedule.overrides] });
+      continue;
+    }
+    const details: string[] = [];
+    if (row.timezone !== schedule.timezone) details.push(`timezone ${row.timezone} → ${schedule.timezone}`);
+    const storedLayers = layersFromJson(row.layers).map((l) => {
+      try {
+        return normalizeLayer(l);
+      } catch {
+        return l; // malformed stored JSON: it differs, and is replaced
+      }
+    });
+    const layersChanged = canonicalJson(storedLayers) !== canonicalJson(layers);
+    if (layersChanged) details.push(...describeLayerChanges(storedLayers, layers));
+    // File overrides: a multiset difference, so unchanged ones keep their rows.
+    const stored = fileOverrideRows.filter((o) => o.scheduleId === row.id);
+    const pending = new Map<string, Override[]>();
+    for (const o of schedule.overrides) {
+      const k = overrideKey(o);
+      pending.set(k, [...(pending.get(k) ?? []), o]);
+    }
+    const removeIds: number[] = [];
+    const removed: Override[] = [];
+    for (const o of stored) {
+      const asOverride = { user: o.userId, start: o.startAt, end: o.endAt };
+      const list = pending.get(overrideKey(asOverride));
+      if (list && list.length > 0) list.shift();
+      else {
+        removeIds.push(o.id);
+        removed.push(asOverride);
+      }
+    }
+    const added = schedule.overrides.filter((o) => {
+      const list = pending.get(overrideKey(o));
+      if (list && list[0] === o) {
+        list.shift();
+        return true;
+      }
+      return false;
+    });
+    if (added.length > 0 || removed.length > 0) {
+      const parts = [];
+      if (added.length > 0) parts.push(`+${added.length}`);
+      if (removed.length > 0) parts.push(`-${removed.length}`);
+      details.push(`file overrides ${parts.join(" ")}`);
+    }
+    const writeRow = row.timezone !== schedule.timezone || layersChanged || added.length > 0 || removed.length > 0;
+    const change: PlanChange = {
+      kind: "schedule",
+      name: schedule.name,
+      action: writeRow ? "update" : "unchanged",
+      details,
+      ...(added.length > 0 || removed.length > 0 ? { overrides: { added, removed } } : {}),
+    };
+    changes.push(change);
+    work.schedules.push({ change, schedule, layers, id: row.id, writeRow, removeOverrideIds: removeIds, addOverrides: added });
+  }
+  const fileSchedules = new Set(rota.schedules.map((s) => s.name));
+  const extraSchedules = scheduleRows.filter((r) => !fileSchedules.has(r.name));
+  if (extraSchedules.length > 0) {
+    const counts = await db.scheduleOverride.groupBy({
+      by: ["scheduleId", "source"],
+      where: { scheduleId: { in: extraSchedules.map((r) => r.id) } },
+      _count: { _all: true },
+    });
+    for (const r of extraSchedules) {
+      const mine = counts.filter((c) => c.scheduleId === r.id);
+      const total = mine.reduce((n, c) => n + c._count._all, 0);
+      const slack = mine.filter((c) => c.source === "slack").reduce((n, c) => n + c._count._all, 0);
+      const details = ["not in the file"];
+      if (prune && total > 0) details.push(`deleted with its ${plural(total, "override")}${slack > 0 ? ` (${slack} made from Slack)` : ""}`);
+      if (!prune) details.push("kept (--prune deletes it)");
+      changes.push({ kind: "schedule", name: r.name, action: prune ? "delete" : "keep", details });
+      if (prune) work.deletes.schedules.push(r.name);
+    }
+  }
+
+  // Escalation policies
+  const policyByName = new Map(policyRows.map((r) => [r.name, r]));
+  for (const policy of rota.escalationPolicies) {
+    const levels = normalizeLevels(policy.levels);
+    const row = policyByName.get(policy.name);
+    let change: PlanChange;
+    if (!row) {
+      change = { kind: "policy", name: policy.name, action: "create", details: [`${plural(levels.length, "level")}, repeat ${policy.repeat}`] };
+    } else {
+      const details: string[] = [];
+      let storedLevels: unknown = row.levels;
+      try {
+        storedLevels = normalizeLevels(row.levels as unknown as EscalationLevel[]);
+      } catch {
+        /* malformed: differs */
+      }
+      if (canonicalJson(storedLevels) !== canonicalJson(levels)) details.push("levels changed");
+      if (row.repeat !== policy.repeat) details.push(`repeat ${row.repeat} → ${policy.repeat}`);
+      change = { kind: "policy", name: policy.name, action: details.length > 0 ? "update" : "unchanged", details };
+    }
+    changes.push(change);
+    work.policies.push({ change, policy, levels });
+  }
+  const filePolicies = new Set(rota.escalationPolicies.map((p) => p.name));
+  for (const r of policyRows.filter((r) => !filePolicies.has(r.name))) {
+    changes.push({ kind: "policy", name: r.name, action: prune ? "delete" : "keep", details: prune ? ["not in the file"] : ["not in the file", "kept (--prune deletes it)"] });
+    if (prune) work.deletes.policies.push(r.name);
+  }
+
+  // Services
+  const serviceByName = new Map(serviceRows.map((r) => [r.name, r]));
+  for (const service of rota.services) {
+    const row = serviceByName.get(service.name);
+    let change: PlanChange;
+    if (!row) {
+      change = { kind: "service", name: service.name, action: "create", details: [`escalation policy ${service.escalationPolicy}`] };
+    } else if (row.escalationPolicy !== service.escalationPolicy) {
+      change = { kind: "service", name: service.name, action: "update", details: [`escalation policy ${row.escalationPolicy} → ${service.escalationPolicy}`] };
+    } else {
+      change = { kind: "service", name: service.name, action: "unchanged", details: [] };
+    }
+    changes.push(change);
+    work.services.push({ change, service });
+  }
+  const fileServices = new Set(rota.services.map((s) => s.name));
+  for (const r of serviceRows.filter((r) => !fileServices.has(r.name))) {
+    changes.push({ kind: "service", name: r.name, action: prune ? "delete" : "keep", details: prune ? ["not in the file"] : ["not in the file", "kept (--prune deletes it)"] });
+    if (prune) work.deletes.services.push(r.name);
+  }
+
+  return { ...work, plan: makePlan(changes, prune) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/** What applying the rota would change (reads the database, writes nothing). */
+export async function planRota(db: DbClient, rota: Rota, opts: PlanOptions = {}): Promise<Plan> {
+  return (await diff(db, rota, opts.prune === true)).plan;
+}
+
+async function execute(tx: Tx, work: Work, now: Date): Promise<void> {
+  for (const s of work.schedules) {
+    if (!s.writeRow) continue;
+    const layers = s.layers as unknown as Prisma.InputJsonValue;
+    let id = s.id;
+    if (id === undefined) {
+      id = (await tx.schedule.create({ data: { name: s.schedule.name, timezone: s.schedule.timezone, layers, updatedAt: now }, select: { id: true } })).id;
+    } else {
+      await tx.schedule.update({ where: { id }, data: { timezone: s.schedule.timezone, layers, updatedAt: now } });
+    }
+    if (s.removeOverrideIds.length > 0) {
+      await tx.scheduleOverride.deleteMany({ where: { id: { in: s.removeOverrideIds }, source: "file" } });
+    }
+    if (s.addOverrides.length > 0) {
+      await tx.scheduleOverride.createMany({
+        data: s.addOverrides.map((o) => ({ scheduleId: id!, userId: o.user, startAt: o.start, endAt: o.end, source: "file", createdById: null, createdAt: now })),
+      });
+    }
+  }
+  for (const p of work.policies) {
+    const data = { levels: p.levels as unknown as Prisma.InputJsonValue, repeat: p.policy.repeat, updatedAt: now };
+    if (p.change.action === "create") await tx.escalationPolicy.create({ data: { name: p.policy.name, ...data } });
+    else if (p.change.action === "update") await tx.escalationPolicy.update({ where: { name: p.policy.name }, data });
+  }
+  for (const s of work.services) {
+    const data = { escalationPolicy: s.service.escalationPolicy, updatedAt: now };
+    if (s.change.action === "create") await tx.service.create({ data: { name: s.service.name, ...data } });
+    else if (s.change.action === "update") await tx.service.update({ where: { name: s.service.name }, data });
+  }
+  if (work.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: work.deletes.services } } });
+  if (work.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: work.deletes.policies } } });
+  if (work.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: work.deletes.schedules } } });
+}
+
+/**
+ * Applies the rota in one transaction and returns what it changed. Two applies never interleave
+ * (a transaction-level advisory lock); the plan is made after taking the lock, so it is exact.
+ */
+export async function applyRota(db: Db, rota: Rota, opts: ApplyOptions = {}): Promise<Plan> {
+  const now = opts.now ?? new Date();
+  checkRota(rota);
+  return db.$transaction(
+    async (tx) => {
+      await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${ROTA_LOCK})`);
+      const work = await diff(tx, rota, opts.prune === true);
+      if (work.plan.hasChanges) await execute(tx, work, now);
+      return work.plan;
+    },
+    { maxWait: 30_000, timeout: 120_000 },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+const SYMBOL: Record<ChangeAction, string> = { create: "+", update: "~", delete: "-", keep: "!", unchanged: "=" };
+
+function formatOverride(o: Override): string {
+  return `override ${o.user} ${o.start.toISOString()} → ${o.end.toISOString()}`;
+}
+
+/**
+ * The plan as text, like a terraform plan:
+ *   + schedule platform-primary: America/New_York, 2 layers, 1 override
+ *   ~ policy platform: levels changed
+ *   Plan: 1 to create, 1 to update, 0 to delete.
+ * or "No changes." when applying would write nothing. Unchanged entries are not listed. With
+ * `applied`, the last line says what was done ("Applied: 1 created, 1 updated, 0 deleted.").
+ */
+export function formatPlan(plan: Plan, opts: { applied?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const c of plan.changes) {
+    if (c.action === "unchanged") continue;
+    lines.push(`${SYMBOL[c.action]} ${c.kind} ${c.name}${c.details.length > 0 ? `: ${c.details.join("; ")}` : ""}`);
+    if (c.overrides) {
+      for (const o of c.overrides.added) lines.push(`    + ${formatOverride(o)}`);
+      for (const o of c.overrides.removed) lines.push(`    - ${formatOverride(o)}`);
+    }
+  }
+  if (lines.length > 0) lines.push("");
+  const { create, update, unchanged } = plan.counts;
+  if (!plan.hasChanges) {
+    lines.push(unchanged > 0 ? `No changes. (${plural(unchanged, "definition")} up to date.)` : "No changes.");
+  } else if (opts.applied) {
+    lines.push(`Applied: ${create} created, ${update} updated, ${plan.counts.delete} deleted.`);
+  } else {
+    lines.push(`Plan: ${create} to create, ${update} to update, ${plan.counts.delete} to delete.`);
+  }
+  return lines.join("\n");
+}
