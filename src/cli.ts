@@ -2,6 +2,7 @@
 import { ConfigError } from "./config.ts";
 import { migrateCommand, serve } from "./main.ts";
 import { oncallCommand, rotaCommand } from "./oncall/cli.ts";
+import { postmortemCommand } from "./postmortem/cli.ts";
 
 const USAGE = `Usage: incident-bot <command>
 
@@ -16,6 +17,10 @@ Commands:
              who is on call at an instant (default now); --file computes from the file alone
   oncall <schedule> --from <instant> --to <instant> [--json] [--file <rota file>]
              the final schedule between two instants, as consecutive segments
+  postmortem show INC-<n>
+             print the incident's postmortem draft (Markdown)
+  postmortem export INC-<n>
+             write the draft and export it to the wiki (updates the same document)
   help       this help
 
 Configuration comes from the environment and a .env file; see .env.example.`;
@@ -33,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return rotaCommand(rest);
     case "oncall":
       return oncallCommand(rest);
+    case "postmortem":
+      return postmortemCommand(rest);
     case undefined:
     case "help":
     case "--help":

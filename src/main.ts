@@ -8,6 +8,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
 import { migrate } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createBot } from "./slack/app.ts";
+import { unknownPlaceholders } from "./postmortem/draft.ts";
+import { ExportConfigError, exporterFromEnv, type PostmortemExporter } from "./postmortem/exporters.ts";
+import { loadTemplate, TemplateError } from "./postmortem/template.ts";
 
 export const MANIFEST_HELP = `To create the Slack app in one step: open https://api.slack.com/apps?new_app=1, choose
 "From a manifest", pick your workspace and paste slack-app-manifest.yml from this repository
@@ -34,6 +37,32 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ url: 
   const url = await embedded.createDatabase("incident_bot");
   log.info(`embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
   return { url, embedded };
+}
+
+/**
+ * The postmortem exporter (from the POSTMORTEM_* / CONFLUENCE_* variables; a folder by default)
+ * and the template (POSTMORTEM_TEMPLATE, or the one shipped in templates/). Problems are reported
+ * by variable name and stop the start-up.
+ */
+export async function postmortemSetup(config: Config, log: Logger): Promise<{ exporter: PostmortemExporter; template: string }> {
+  let exporter: PostmortemExporter;
+  try {
+    exporter = exporterFromEnv(process.env, { cacheDir: path.resolve(config.DATA_DIR, "wiki") });
+  } catch (err) {
+    if (err instanceof ExportConfigError) throw new ConfigError(err.problems);
+    throw err;
+  }
+  let template: string;
+  try {
+    template = await loadTemplate(process.env.POSTMORTEM_TEMPLATE || null);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new ConfigError([`POSTMORTEM_TEMPLATE: ${err.message}`]);
+    throw err;
+  }
+  const unknown = unknownPlaceholders(template);
+  if (unknown.length) log.warn(`postmortem template: placeholders I do not know are left as they are: ${unknown.join(", ")}`);
+  log.info(`postmortem drafts are exported with the ${exporter.name} exporter`);
+  return { exporter, template };
 }
 
 export async function serve(): Promise<void> {
@@ -68,6 +97,7 @@ export async function serve(): Promise<void> {
     slackApiUrl: config.SLACK_API_URL,
     announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
     engineTickSeconds: config.ENGINE_TICK_SECONDS,
+    postmortem: await postmortemSetup(config, log),
   });
   const port = await bot.start(config.PORT);
   if (port === null) log.info("connected to Slack in Socket Mode");

@@ -66,7 +66,9 @@ export type PageEventData =
   | { kind: "nobody_on_call"; pageId: number; level: number; round: number }
   | { kind: "page_acknowledged"; pageId: number; userId: string }
   | { kind: "policy_exhausted"; pageId: number; policy: string; rounds: number }
-  | { kind: "page_cancelled"; pageId: number; reason: string };
+  | { kind: "page_cancelled"; pageId: number; reason: string }
+  | { kind: "action_item_added"; actionItemId: number; text: string; ownerId: string | null; type: string }
+  | { kind: "postmortem_exported"; location: string; url: string | null };
 
 export type Decision = { ok: true; state: IncidentState; events: TimelineData[] } | { ok: false; error: string };
 

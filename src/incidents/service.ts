@@ -55,6 +55,9 @@ export interface Incident {
   resolvedAt: Date | null;
   closedAt: Date | null;
   version: number;
+  postmortemLocation: string | null;
+  postmortemUrl: string | null;
+  postmortemExportedAt: Date | null;
 }
 
 export interface TimelineEvent {
@@ -98,6 +101,14 @@ export async function addTimelineEvents(tx: Tx, incidentId: number, actorId: str
   if (events.length === 1) return [toTimelineEvent(await tx.timelineEvent.create({ data: timelineRow(incidentId, actorId, at, events[0]) }))];
   const rows = await tx.timelineEvent.createManyAndReturn({ data: events.map((e) => timelineRow(incidentId, actorId, at, e)) });
   return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toTimelineEvent);
+}
+
+/**
+ * Writes the postmortem draft and exports it to the wiki (after the commit, retried while the
+ * wiki is down). Not queued behind the incident's Slack messages, nor they behind it.
+ */
+export function postmortemExport(incidentId: number, reason: string): OutboxEntry {
+  return { key: `postmortem:${incidentId}:${reason}`, kind: "postmortem.export", incidentId: null, payload: { incidentId } };
 }
 
 /** Posts a timeline event in the incident's channel (after the commit, through the outbox). */
@@ -266,6 +277,8 @@ export class IncidentService {
     }
     const changesCard = events.some((e) => e.data.kind !== "note" && e.data.kind !== "status_update");
     if (changesCard) out.push({ key: `${key}:card:v${incident.version}`, kind: "incident.update_card", incidentId: incident.id });
+    const closed = events.find((e) => e.data.kind === "status_changed" && e.data.to === "closed");
+    if (closed) out.push(postmortemExport(incident.id, `closed:${closed.id}`));
     return out;
   }
 

@@ -1,6 +1,7 @@
 // Block Kit for incidents: the pinned card, the declare modal, and the texts the bot posts. Pure.
 import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, TRANSITIONS, type Status, type TimelineData } from "./lifecycle.ts";
 import type { Incident, TimelineEvent } from "./service.ts";
+import { ACTION_ITEM_TYPES } from "../postmortem/draft.ts";
 
 // Slack's limits (characters): header 150, section text 3000, button text 75, field 2000.
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -17,7 +18,9 @@ const SEVERITY_EMOJI: Record<string, string> = { SEV1: ":red_circle:", SEV2: ":l
 export const ACTIONS = {
   status: "incident_status",
   severity: "incident_severity",
+  addActionItem: "incident_action_item",
   declareView: "incident_declare",
+  actionItemView: "incident_action_item_view",
 } as const;
 
 export interface ButtonValue {
@@ -66,12 +69,18 @@ export function incidentCard(incident: Incident): { text: string; blocks: Block[
   if (incident.resolution && (incident.status === "resolved" || incident.status === "closed")) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Resolution*\n${escapeMrkdwn(incident.resolution)}`, 3000) } });
   }
-  const context = [`${ref}`, incident.service ? `service: ${escapeMrkdwn(incident.service)}` : null, incident.channelId ? `<#${incident.channelId}>` : null].filter(Boolean);
+  const context = [
+    `${ref}`,
+    incident.service ? `service: ${escapeMrkdwn(incident.service)}` : null,
+    incident.channelId ? `<#${incident.channelId}>` : null,
+    incident.postmortemUrl ? `<${incident.postmortemUrl}|Postmortem draft>` : incident.postmortemLocation ? `postmortem draft: ${escapeMrkdwn(incident.postmortemLocation)}` : null,
+  ].filter(Boolean);
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: context.join(" · ") }] });
   if (incident.status !== "closed") {
     const elements: Block[] = TRANSITIONS[incident.status].map((to) =>
       button(incident.status === "resolved" && to === "investigating" ? "Reopen" : NEXT_STEP_LABEL[to], `${ACTIONS.status}:${to}`, { incidentId: incident.id, to }, to === "resolved" ? "primary" : undefined),
     );
+    elements.push(button("Add action item", ACTIONS.addActionItem, { incidentId: incident.id, to: "action_item" }));
     elements.push({
       type: "static_select",
       action_id: ACTIONS.severity,
@@ -122,6 +131,32 @@ export function declareModal(opts: { channelId: string | null; userId: string; t
         block_id: "commander",
         label: { type: "plain_text", text: "Incident commander" },
         element: { type: "users_select", action_id: "value", initial_user: opts.userId },
+      },
+    ],
+  };
+}
+
+export function actionItemModal(incident: Incident): Block {
+  return {
+    type: "modal",
+    callback_id: ACTIONS.actionItemView,
+    title: { type: "plain_text", text: clip(`Action item: ${incidentRef(incident.number)}`, 24) },
+    submit: { type: "plain_text", text: "Add" },
+    close: { type: "plain_text", text: "Cancel" },
+    private_metadata: JSON.stringify({ incidentId: incident.id }),
+    blocks: [
+      { type: "input", block_id: "text", label: { type: "plain_text", text: "What should be done?" }, element: { type: "plain_text_input", action_id: "value", max_length: 500 } },
+      { type: "input", block_id: "owner", optional: true, label: { type: "plain_text", text: "Owner" }, element: { type: "users_select", action_id: "value" } },
+      {
+        type: "input",
+        block_id: "type",
+        label: { type: "plain_text", text: "Type" },
+        element: {
+          type: "static_select",
+          action_id: "value",
+          initial_option: { text: { type: "plain_text", text: "prevent" }, value: "prevent" },
+          options: ACTION_ITEM_TYPES.map((t) => ({ text: { type: "plain_text", text: t }, value: t })),
+        },
       },
     ],
   };
@@ -215,6 +250,10 @@ export function describeEvent(d: TimelineData): string {
       return `escalation policy ${escapeMrkdwn(d.policy)} exhausted: nobody acknowledged after ${d.rounds} round${d.rounds === 1 ? "" : "s"}`;
     case "page_cancelled":
       return `stopped paging: ${escapeMrkdwn(d.reason)}`;
+    case "action_item_added":
+      return `action item (${d.type}${d.ownerId ? `, ${user(d.ownerId)}` : ", no owner yet"}): ${escapeMrkdwn(d.text)}`;
+    case "postmortem_exported":
+      return `postmortem draft exported: ${d.url ? `<${d.url}|${escapeMrkdwn(d.location)}>` : escapeMrkdwn(d.location)}`;
   }
 }
 

@@ -511,7 +511,15 @@ export function describeTimelineEvent(e: PostmortemTimelineEvent, users?: UserNa
     case "page_acknowledged":
       return `${person(d.userId ?? e.actorId)} acknowledged the page`;
     case "escalated":
-      return `Nobody acknowledged in time: escalated to level${level(d.level)}`;
+      return d.manual === true ? `${actor} escalated the page by hand to level${level(d.level)}` : `Nobody acknowledged in time: escalated to level${level(d.level)}`;
+    case "page_started": {
+      const message = str(d.message) ? `: ${text(d.message)}` : "";
+      return `${actor} started paging ${text(d.target)} (escalation policy ${text(d.policy)})${message}`;
+    }
+    case "page_cancelled":
+      return `Paging stopped: ${text(d.reason)}`;
+    case "postmortem_exported":
+      return `${actor} exported the postmortem draft to ${text(d.location)}`;
     case "nobody_on_call":
       return `Nobody was on call at escalation level${level(d.level)}`;
     case "policy_exhausted":

@@ -6,6 +6,9 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { Outbox } from "../engine/outbox.ts";
 import { Engine } from "../engine/scheduler.ts";
+import type { PostmortemExporter } from "../postmortem/exporters.ts";
+import { postmortemHandlers } from "../postmortem/service.ts";
+import type { WebClient } from "@slack/web-api";
 import { IncidentService } from "../incidents/service.ts";
 import { EscalationService } from "../escalation/service.ts";
 import type { Logger } from "../log.ts";
@@ -30,6 +33,8 @@ export interface BotOptions {
   outboxIntervalMs?: number;
   /** Seconds between engine ticks (escalation steps); 0 starts no engine (tests tick by hand). */
   engineTickSeconds?: number;
+  /** Where postmortem drafts go, and the template they are written from. */
+  postmortem: { exporter: PostmortemExporter; template: string };
 }
 
 export interface BotDeps {
@@ -66,6 +71,22 @@ function boltLogger(log: Logger) {
   };
 }
 
+/** Display names of Slack users (for the postmortem), best effort and bounded. */
+async function userNames(slack: WebClient, ids: string[]): Promise<Record<string, string>> {
+  const names: Record<string, string> = {};
+  for (const id of ids.filter((i) => /^[UW][A-Z0-9]+$/.test(i)).slice(0, 30)) {
+    try {
+      const res = await slack.users.info({ user: id });
+      const u = res.user as { real_name?: string; name?: string; profile?: { display_name?: string; real_name?: string } } | undefined;
+      const name = u?.profile?.display_name || u?.real_name || u?.profile?.real_name || u?.name;
+      if (name) names[id] = name;
+    } catch {
+      // names are a nicety: ids are shown instead
+    }
+  }
+  return names;
+}
+
 export function createBot(opts: BotOptions): Bot {
   const { db, clock, log } = opts;
   const slack = createWebClient(opts.botToken, opts.slackApiUrl);
@@ -75,7 +96,10 @@ export function createBot(opts: BotOptions): Bot {
     db,
     clock,
     log,
-    handlers: slackHandlers(slack, log),
+    handlers: {
+      ...slackHandlers(slack, log),
+      ...postmortemHandlers({ ...opts.postmortem, log, userNames: (ids) => userNames(slack, ids) }),
+    },
     classify: classifySlackError,
     onPermanentFailure: reportSlackFailure,
   });

@@ -1,5 +1,6 @@
 // The `/incident` command grammar: text in, a Command or an error out. Pure, no I/O.
 import { ROLES, SEVERITIES, STATUSES, type Role, type Severity, type Status } from "../incidents/lifecycle.ts";
+import { ACTION_ITEM_TYPES, type ActionItemType } from "../postmortem/draft.ts";
 
 export type Command =
   | { verb: "help" }
@@ -21,7 +22,10 @@ export type Command =
   | { verb: "override"; schedule: string; userId: string; from: string; to: string }
   | { verb: "override-remove"; id: number }
   | { verb: "page"; target: string; message: string | null; incident: number | null }
-  | { verb: "ack"; incident: number | null };
+  | { verb: "ack"; incident: number | null }
+  | { verb: "action"; text: string; ownerId: string | null; type: ActionItemType; incident: number | null }
+  | { verb: "actions"; incident: number | null }
+  | { verb: "postmortem"; export: boolean; incident: number | null };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -42,13 +46,16 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident oncall override remove <id>", "remove an override made from Slack (ids are listed by `/incident oncall`)"],
   ["/incident page <service|schedule|@user> [message]", "page through the service's escalation policy, the schedule's on-call, or a person. Example: `/incident page checkout DB is on fire`"],
   ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
+  ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process]", "record an action item for the postmortem (also a button on the card). Example: `/incident action Alert on queue depth @dana type:detect`"],
+  ["/incident actions", "this incident's action items"],
+  ["/incident postmortem [export]", "write the postmortem draft now and export it to the wiki (closing does it too; export again to update the same document)"],
   ["/incident list", "the open incidents"],
   ["/incident show", "this incident's card"],
   ["/incident timeline", "this incident's timeline"],
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "action", "actions", "postmortem", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -221,6 +228,41 @@ export function parseCommand(text: string): ParseResult {
       if (target.startsWith("@")) return { ok: false, error: userError("page", "/incident page @user [message]", target) };
       const message = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0) + 1);
       return { ok: true, command: { verb: "page", target, message: message || null, incident: p.incident } };
+    }
+    case "action": {
+      const p = pick(false);
+      if (p.conflict) return conflict();
+      let words = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0)).split(/\s+/).filter(Boolean);
+      let ownerId: string | null = null;
+      let type: ActionItemType = "prevent";
+      // Trailing options in any order: @owner, type:<type>.
+      for (;;) {
+        const last = words[words.length - 1];
+        if (last === undefined) break;
+        if (ownerId === null && parseMention(last)) ownerId = parseMention(last);
+        else if (/^type:/i.test(last)) {
+          const t = last.slice(5).toLowerCase() as ActionItemType;
+          if (!ACTION_ITEM_TYPES.includes(t)) return { ok: false, error: `\`${last}\` is not a type of action item: use type:${ACTION_ITEM_TYPES.join(", type:")}.` };
+          type = t;
+        } else break;
+        words = words.slice(0, -1);
+      }
+      const text = words.join(" ");
+      if (!text) return { ok: false, error: "An action item needs a text: `/incident action Alert on queue depth @owner type:detect`." };
+      if (text.length > 500) return { ok: false, error: `That action item is ${text.length} characters; keep it under 500.` };
+      return { ok: true, command: { verb: "action", text, ownerId, type, incident: p.incident } };
+    }
+    case "actions": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      return { ok: true, command: { verb: "actions", incident: p.incident } };
+    }
+    case "postmortem": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      const sub = (p.rest[0] ?? "").toLowerCase();
+      if (p.rest.length > 1 || (sub && sub !== "export")) return { ok: false, error: "Use `/incident postmortem` (write and export the draft now) or `/incident postmortem export` (export it again)." };
+      return { ok: true, command: { verb: "postmortem", export: sub === "export", incident: p.incident } };
     }
     case "ack":
     case "acknowledge": {

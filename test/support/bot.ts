@@ -2,6 +2,11 @@
 // signs them, its Web API client pointed at the Slack stand-in, a fresh database, and a clock the
 // test moves.
 import { createHmac } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft.ts";
+import { createDirectoryExporter, type PostmortemExporter } from "../../src/postmortem/exporters.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { createBot, type Bot } from "../../src/slack/app.ts";
@@ -56,7 +61,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { announce?: boolean; rota?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { announce?: boolean; rota?: string; exporter?: PostmortemExporter } = {}): Promise<Harness> {
   const t = await freshDatabase();
   if (opts.rota) await applyRotaText(t.db, opts.rota);
   const clock = new ManualClock("2026-03-01T10:00:00Z");
@@ -75,6 +80,7 @@ export async function startHarness(opts: { announce?: boolean; rota?: string } =
     announceChannel: opts.announce === false ? null : announce,
     outboxIntervalMs: 3_600_000, // tests deliver by hand
     engineTickSeconds: 0, // and tick by hand
+    postmortem: { exporter: opts.exporter ?? createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }), template: DEFAULT_TEMPLATE },
   });
   const port = await bot.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;

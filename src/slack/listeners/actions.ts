@@ -3,7 +3,7 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import type { Change, Severity, Status } from "../../incidents/lifecycle.ts";
 import { Refusal } from "../../incidents/service.ts";
-import { ACTIONS, PAGE_ACTIONS, type ButtonValue } from "../../incidents/views.ts";
+import { ACTIONS, actionItemModal, PAGE_ACTIONS, type ButtonValue } from "../../incidents/views.ts";
 import type { BotDeps } from "../app.ts";
 
 function parseValue(raw: string | undefined): ButtonValue | null {
@@ -73,6 +73,14 @@ export function registerActions(app: App, deps: BotDeps): void {
     });
   pageButton("acknowledge");
   pageButton("escalate");
+
+  app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client }) => {
+    await ack();
+    const value = parseValue(action.value);
+    const incident = value ? await incidents.byId(value.incidentId) : null;
+    if (!incident) return;
+    await client.views.open({ trigger_id: body.trigger_id, view: actionItemModal(incident) as never }).catch((err) => log.error(`could not open the action item form: ${err.message}`));
+  });
 
   app.action<BlockAction<StaticSelectAction>>(ACTIONS.severity, async ({ ack, body, action, client }) => {
     await ack();

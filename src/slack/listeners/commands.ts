@@ -3,10 +3,11 @@
 import type { App } from "@slack/bolt";
 import { incidentRef, type Change } from "../../incidents/lifecycle.ts";
 import { Refusal } from "../../incidents/service.ts";
-import { changeSummary, declareModal, incidentCard, incidentListText, timelineText } from "../../incidents/views.ts";
+import { changeSummary, declareModal, escapeMrkdwn, incidentCard, incidentListText, timelineText } from "../../incidents/views.ts";
 import { helpText, parseCommand, type Command } from "../grammar.ts";
 import { addOverride, listOverrides, listSchedules, loadSchedule, removeOverride } from "../../oncall/store.ts";
 import { oncallText, parseOverrideWindow } from "../../oncall/views.ts";
+import { addActionItem, requestPostmortemExport } from "../../postmortem/service.ts";
 import { answerWithin, type Reply } from "../reply.ts";
 import type { BotDeps } from "../app.ts";
 
@@ -156,6 +157,24 @@ export function registerCommands(app: App, deps: BotDeps): void {
         const { pages } = await escalation.acknowledge({ incidentId: target.id }, userId);
         outbox.kick();
         return { text: `${incidentRef(target.number)}: acknowledged by <@${userId}>; escalation stopped (${pages.map((p) => p.target).join(", ")}).`, inChannel: target.channelId === channelId };
+      }
+      case "action": {
+        const target = await incidents.resolveTarget(channelId, cmd.incident);
+        const { id } = await addActionItem(db, clock, target.id, { text: cmd.text, ownerId: cmd.ownerId, type: cmd.type }, userId, requestKey);
+        outbox.kick();
+        return { text: `${incidentRef(target.number)}: action item #${id} (${cmd.type}${cmd.ownerId ? `, <@${cmd.ownerId}>` : ", no owner yet"}) recorded for the postmortem.`, inChannel: target.channelId === channelId };
+      }
+      case "actions": {
+        const target = await incidents.resolveTarget(channelId, cmd.incident);
+        const items = await db.actionItem.findMany({ where: { incidentId: target.id }, orderBy: { id: "asc" } });
+        if (items.length === 0) return { text: `${incidentRef(target.number)} has no action items yet: \`/incident action <text> [@owner] [type:…]\`.` };
+        return { text: [`*Action items of ${incidentRef(target.number)}*`, ...items.map((i) => `• #${i.id} ${i.type}: ${escapeMrkdwn(i.text)} — ${i.ownerId ? `<@${i.ownerId}>` : "no owner yet"}`)].join("\n") };
+      }
+      case "postmortem": {
+        const target = await incidents.resolveTarget(channelId, cmd.incident);
+        await requestPostmortemExport(db, clock, target.id, userId);
+        outbox.kick();
+        return { text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation})` : ""}; its link will be posted in the incident channel and added to the card.` };
       }
       case "declare-modal":
         throw new Refusal("unreachable");

@@ -3,12 +3,39 @@
 import type { App } from "@slack/bolt";
 import { SEVERITIES, type Severity } from "../../incidents/lifecycle.ts";
 import { ACTIONS } from "../../incidents/views.ts";
+import { Refusal } from "../../incidents/service.ts";
+import { ACTION_ITEM_TYPES, type ActionItemType } from "../../postmortem/draft.ts";
+import { addActionItem } from "../../postmortem/service.ts";
 import type { BotDeps } from "../app.ts";
 
 type Values = Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null; selected_user?: string | null }>>;
 
 export function registerViews(app: App, deps: BotDeps): void {
-  const { incidents, outbox, log } = deps;
+  const { incidents, outbox, log, db, clock } = deps;
+
+  app.view(ACTIONS.actionItemView, async ({ ack, body, view }) => {
+    const values = view.state.values as Values;
+    const text = (values.text?.value?.value ?? "").trim();
+    const ownerId = values.owner?.value?.selected_user || null;
+    const type = (values.type?.value?.selected_option?.value ?? "prevent") as ActionItemType;
+    if (!text) return void (await ack({ response_action: "errors", errors: { text: "Say what should be done." } }));
+    if (!ACTION_ITEM_TYPES.includes(type)) return void (await ack({ response_action: "errors", errors: { type: `Pick one of ${ACTION_ITEM_TYPES.join(", ")}.` } }));
+    let incidentId: number;
+    try {
+      incidentId = Number(JSON.parse(view.private_metadata).incidentId);
+    } catch {
+      return void (await ack({ response_action: "errors", errors: { text: "This form is out of date; open it again from the incident's card." } }));
+    }
+    try {
+      await addActionItem(db, clock, incidentId, { text, ownerId, type }, body.user.id, `view:${view.id}`);
+      outbox.kick();
+      await ack();
+    } catch (err) {
+      if (err instanceof Refusal && /already added/.test(err.message)) return void (await ack());
+      if (!(err instanceof Refusal)) log.error(`action item from the form failed: ${(err as Error).stack}`);
+      await ack({ response_action: "errors", errors: { text: err instanceof Refusal ? err.message : "Something went wrong on our side; nothing was added. Please submit again." } });
+    }
+  });
 
   app.view(ACTIONS.declareView, async ({ ack, body, view }) => {
     const values = view.state.values as Values;

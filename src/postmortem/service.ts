@@ -1,0 +1,148 @@
+// Postmortems from what the bot saw: action items recorded during the incident, the draft built
+// from the database, and its export to the wiki through the outbox (retried while the wiki is
+// down; the incident channel is told).
+import type { Clock } from "../clock.ts";
+import type { Db } from "../db/client.ts";
+import { enqueue, type Tx } from "../engine/outbox-store.ts";
+import { PermanentFailure, TransientFailure, type Handler } from "../engine/outbox.ts";
+import { incidentRef } from "../incidents/lifecycle.ts";
+import { addTimelineEvents, channelPost, postmortemExport, Refusal, toTimelineEvent, type Incident } from "../incidents/service.ts";
+import type { Logger } from "../log.ts";
+import { ACTION_ITEM_TYPES, renderPostmortem, type ActionItemType, type PostmortemInput, type RelatedIncident } from "./draft.ts";
+import { ExportError, postmortemSlug, type PostmortemExporter } from "./exporters.ts";
+
+export interface ActionItemInput {
+  text: string;
+  ownerId: string | null;
+  type: ActionItemType;
+}
+
+export async function addActionItem(db: Db, clock: Clock, incidentId: number, item: ActionItemInput, actorId: string, requestKey?: string): Promise<{ incident: Incident; id: number }> {
+  const text = item.text.trim();
+  if (!text) throw new Refusal("An action item needs a text: `/incident action Add an alert on queue depth @owner type:detect`.");
+  if (!ACTION_ITEM_TYPES.includes(item.type)) throw new Refusal(`Action item types: ${ACTION_ITEM_TYPES.join(", ")}.`);
+  const now = clock.now();
+  return db.$transaction(async (tx) => {
+    if (requestKey) {
+      const inserted = await tx.$executeRaw`INSERT INTO processed_request (key, processed_at) VALUES (${requestKey}, ${now}) ON CONFLICT (key) DO NOTHING`;
+      if (inserted === 0) throw new Refusal("That action item was already added.");
+    }
+    await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+    const incident = (await tx.incident.findUniqueOrThrow({ where: { id: incidentId } })) as Incident;
+    if (incident.status === "closed") throw new Refusal(`${incidentRef(incident.number)} is closed; add follow-ups to its postmortem instead.`);
+    const row = await tx.actionItem.create({ data: { incidentId, text, ownerId: item.ownerId, type: item.type, createdById: actorId, createdAt: now } });
+    const [event] = await addTimelineEvents(tx, incidentId, actorId, now, [{ kind: "action_item_added", actionItemId: row.id, text, ownerId: item.ownerId, type: item.type }]);
+    await enqueue(tx, [channelPost(incidentId, event)], now);
+    return { incident, id: row.id };
+  });
+}
+
+/** Asks for the draft to be written and exported again (it updates the same document). */
+export async function requestPostmortemExport(db: Db, clock: Clock, incidentId: number, actorId: string): Promise<void> {
+  const now = clock.now();
+  await db.$transaction((tx) => enqueue(tx, [{ ...postmortemExport(incidentId, `by:${actorId}:${now.toISOString()}`) }], now));
+}
+
+const STOP_WORDS = new Set(["the", "and", "for", "with", "from", "are", "was", "not", "but", "all", "our", "is", "in", "on", "of", "to", "a"]);
+const words = (title: string) => new Set(title.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !STOP_WORDS.has(w)));
+
+/** Earlier incidents of the same service, or whose titles share most of their words. */
+export function similarTitles(a: string, b: string): boolean {
+  const wa = words(a);
+  const wb = words(b);
+  if (wa.size === 0 || wb.size === 0) return false;
+  let shared = 0;
+  for (const w of wa) if (wb.has(w)) shared++;
+  return shared / Math.min(wa.size, wb.size) >= 0.5;
+}
+
+/** Everything the draft needs, read in one snapshot. */
+export async function postmortemInput(db: Db | Tx, incidentId: number, now: Date, users: Record<string, string> = {}): Promise<PostmortemInput> {
+  const incident = (await db.incident.findUniqueOrThrow({ where: { id: incidentId } })) as Incident;
+  const [timeline, actionItems, earlier] = await Promise.all([
+    db.timelineEvent.findMany({ where: { incidentId }, orderBy: { id: "asc" } }),
+    db.actionItem.findMany({ where: { incidentId }, orderBy: { id: "asc" } }),
+    db.incident.findMany({ where: { declaredAt: { lt: incident.declaredAt }, id: { not: incidentId } }, orderBy: { declaredAt: "desc" }, take: 500 }),
+  ]);
+  const related: RelatedIncident[] = earlier
+    .filter((i) => (incident.service && i.service === incident.service) || similarTitles(i.title, incident.title))
+    .slice(0, 10)
+    .map((i) => ({ number: i.number, title: i.title, severity: i.severity, declaredAt: i.declaredAt, url: i.postmortemUrl }));
+  return {
+    incident,
+    timeline: timeline.map((row) => {
+      const e = toTimelineEvent(row);
+      return { id: e.id, actorId: e.actorId, occurredAt: e.occurredAt, data: e.data };
+    }),
+    actionItems: actionItems.map((a) => ({ text: a.text, ownerId: a.ownerId, type: a.type as ActionItemType, createdAt: a.createdAt })),
+    relatedIncidents: related,
+    users,
+    channelUrl: incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : null,
+    generatedAt: now,
+  };
+}
+
+/** Every Slack user the draft names: actors, roles, people paged, action item owners. */
+export function peopleIn(input: PostmortemInput): string[] {
+  const ids = new Set<string>();
+  const add = (v: unknown) => typeof v === "string" && /^[UW][A-Z0-9]+$/.test(v) && ids.add(v);
+  const i = input.incident;
+  [i.commanderId, i.commsLeadId, i.scribeId].forEach(add);
+  for (const e of input.timeline) {
+    add(e.actorId);
+    const d = e.data as Record<string, unknown>;
+    [d.userId, d.ownerId, d.to, d.from, d.commanderId].forEach(add);
+  }
+  for (const a of input.actionItems) add(a.ownerId);
+  return [...ids];
+}
+
+export interface PostmortemOptions {
+  exporter: PostmortemExporter;
+  template: string;
+  log: Logger;
+  /** Display names for Slack user ids, best effort (the draft shows ids otherwise). */
+  userNames?: (ids: string[]) => Promise<Record<string, string>>;
+}
+
+/** Renders and exports; records where the document is, edits the card, says so in the channel. */
+export async function exportPostmortem(tx: Tx, incidentId: number, now: Date, opts: PostmortemOptions): Promise<{ location: string; url: string | null; markdown: string }> {
+  const input = await postmortemInput(tx, incidentId, now);
+  if (opts.userNames) input.users = await opts.userNames(peopleIn(input)).catch(() => ({}));
+  const markdown = renderPostmortem(input, opts.template);
+  const exported = await opts.exporter.export({ incidentNumber: input.incident.number, slug: postmortemSlug(input.incident.title), title: input.incident.title, markdown });
+  const incident = (await tx.incident.update({
+    where: { id: incidentId },
+    data: { postmortemLocation: exported.location, postmortemUrl: exported.url, postmortemExportedAt: now, version: { increment: 1 } },
+  })) as Incident;
+  const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", now, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
+  await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], now);
+  return { location: exported.location, url: exported.url, markdown };
+}
+
+export function postmortemHandlers(opts: PostmortemOptions): Record<string, Handler> {
+  return {
+    async "postmortem.export"({ tx, message, now }) {
+      const incidentId = Number(message.payload.incidentId);
+      const incident = (await tx.incident.findUnique({ where: { id: incidentId } })) as Incident | null;
+      if (!incident) throw new PermanentFailure(`incident ${incidentId} no longer exists`, "incident_not_found");
+      try {
+        const { location, url } = await exportPostmortem(tx, incidentId, now, opts);
+        opts.log.info(`${incidentRef(incident.number)}: postmortem draft exported to ${location}`);
+        return { location, url };
+      } catch (err) {
+        if (!(err instanceof ExportError)) throw err;
+        if (!err.retryable) throw new PermanentFailure(`the wiki refused the postmortem: ${err.message}`, "export_failed");
+        // The first failure is said in the incident channel; the export keeps being retried.
+        if (message.attempts === 1 && incident.channelId) {
+          await enqueue(
+            tx,
+            [{ key: `postmortem-delayed:${message.id}`, kind: "slack.post", payload: { channel: incident.channelId, text: `:hourglass: The wiki did not take the postmortem draft of ${incidentRef(incident.number)} (${err.message}). I will keep trying; nothing is lost.` } }],
+            now,
+          );
+        }
+        throw new TransientFailure(err.message, err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : undefined);
+      }
+    },
+  };
+}
