@@ -93,6 +93,18 @@ export function incidentCard(incident: Incident): { text: string; blocks: Block[
   return { text, blocks };
 }
 
+const option = (value: string) => ({ text: { type: "plain_text", text: value }, value });
+
+/** A form field choosing one of `values` (read back as state.values[blockId].value.selected_option). */
+function selectInput(blockId: string, label: string, values: readonly string[], initial: string): Block {
+  return {
+    type: "input",
+    block_id: blockId,
+    label: { type: "plain_text", text: label },
+    element: { type: "static_select", action_id: "value", initial_option: option(initial), options: values.map(option) },
+  };
+}
+
 export function declareModal(opts: { channelId: string | null; userId: string; title?: string }): Block {
   return {
     type: "modal",
@@ -108,17 +120,7 @@ export function declareModal(opts: { channelId: string | null; userId: string; t
         label: { type: "plain_text", text: "Title" },
         element: { type: "plain_text_input", action_id: "value", max_length: 200, placeholder: { type: "plain_text", text: "Checkout is failing for some users" }, ...(opts.title ? { initial_value: opts.title } : {}) },
       },
-      {
-        type: "input",
-        block_id: "severity",
-        label: { type: "plain_text", text: "Severity" },
-        element: {
-          type: "static_select",
-          action_id: "value",
-          initial_option: { text: { type: "plain_text", text: "SEV3" }, value: "SEV3" },
-          options: SEVERITIES.map((s) => ({ text: { type: "plain_text", text: s }, value: s })),
-        },
-      },
+      selectInput("severity", "Severity", SEVERITIES, "SEV3"),
       {
         type: "input",
         block_id: "description",
@@ -147,17 +149,7 @@ export function actionItemModal(incident: Incident): Block {
     blocks: [
       { type: "input", block_id: "text", label: { type: "plain_text", text: "What should be done?" }, element: { type: "plain_text_input", action_id: "value", max_length: 500 } },
       { type: "input", block_id: "owner", optional: true, label: { type: "plain_text", text: "Owner" }, element: { type: "users_select", action_id: "value" } },
-      {
-        type: "input",
-        block_id: "type",
-        label: { type: "plain_text", text: "Type" },
-        element: {
-          type: "static_select",
-          action_id: "value",
-          initial_option: { text: { type: "plain_text", text: "prevent" }, value: "prevent" },
-          options: ACTION_ITEM_TYPES.map((t) => ({ text: { type: "plain_text", text: t }, value: t })),
-        },
-      },
+      selectInput("type", "Type", ACTION_ITEM_TYPES, "prevent"),
     ],
   };
 }
