@@ -45,11 +45,6 @@ export function slackHandlers(slack: WebClient, log: Logger): Record<string, Han
         const channelId = res.channel!.id!;
         await tx.incident.update({ where: { id: incident.id }, data: { channelId, channelName: name } });
         log.info(`${incidentRef(incident.number)}: created channel #${name} (${channelId})`);
-        await call(() => slack.conversations.setTopic({ channel: channelId, topic: `${incidentRef(incident.number)} ${incident.severity}: ${incident.title}`.slice(0, 250) }), [
-          "not_in_channel",
-          "missing_scope",
-          "restricted_action",
-        ]);
         return { channel: channelId, name };
       }
       throw new PermanentFailure(`no free channel name for ${incidentRef(incident.number)}`, "name_taken");
