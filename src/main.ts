@@ -8,6 +8,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
 import { migrate } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createBot } from "./slack/app.ts";
+import { localPostmortemDir, startLocalMode } from "./local/mode.ts";
+import { SAMPLE_USERS } from "./local/sample.ts";
 import { unknownPlaceholders } from "./postmortem/draft.ts";
 import { ExportConfigError, exporterFromEnv, type PostmortemExporter } from "./postmortem/exporters.ts";
 import { loadTemplate, TemplateError } from "./postmortem/template.ts";
@@ -78,30 +80,51 @@ export async function serve(): Promise<void> {
     throw err;
   }
   const missing = missingSlackCredentials(config);
-  if (missing.length > 0) {
+  // No Slack app yet: the real bot in a local workspace in the browser (src/local/), unless
+  // INCIDENT_BOT_LOCAL=0 asks to be told what is missing and how to create the app instead.
+  const local = missing.length > 0;
+  if (local && process.env.INCIDENT_BOT_LOCAL === "0") {
     process.stderr.write(`Slack credentials are missing: ${missing.join(", ")}.\n\n${MANIFEST_HELP}\n`);
     process.exit(1);
   }
+  if (local) {
+    log.info(
+      `Slack credentials are not set (${missing.join(", ")}): starting in local mode — open http://localhost:${config.PORT}/ ` +
+        "in your browser to use the bot in a local workspace (set them to serve Slack; INCIDENT_BOT_LOCAL=0 exits instead)",
+    );
+    localPostmortemDir(config); // drafts go to <DATA_DIR>/postmortems unless POSTMORTEM_DIR says otherwise
+  }
+  const postmortem = await postmortemSetup(config, log);
 
   const { url, embedded } = await openDatabase(config, log);
   const result = await migrate(url);
   log.info(result.applied.length ? `applied migrations: ${result.applied.join(", ")}` : "database schema is up to date");
   const db = createDb(url);
-  const bot = createBot({
-    db,
-    clock: systemClock,
-    log,
-    botToken: config.SLACK_BOT_TOKEN!,
-    signingSecret: config.SLACK_SIGNING_SECRET,
-    appToken: config.SLACK_APP_TOKEN,
-    slackApiUrl: config.SLACK_API_URL,
-    announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
-    engineTickSeconds: config.ENGINE_TICK_SECONDS,
-    postmortem: await postmortemSetup(config, log),
-  });
-  const port = await bot.start(config.PORT);
-  if (port === null) log.info("connected to Slack in Socket Mode");
-  else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (health: /healthz)`);
+  let stop: () => Promise<void>;
+  if (local) {
+    const workspace = await startLocalMode({ config, db, log, port: config.PORT, postmortem });
+    const people = SAMPLE_USERS.map((u) => u.realName ?? u.name).join(", ");
+    log.info(`local workspace ready at http://localhost:${workspace.port}/ — act as ${people}; type /incident help in #general`);
+    log.info(`postmortem drafts are written to ${workspace.postmortemDir}`);
+    stop = () => workspace.stop();
+  } else {
+    const bot = createBot({
+      db,
+      clock: systemClock,
+      log,
+      botToken: config.SLACK_BOT_TOKEN!,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      appToken: config.SLACK_APP_TOKEN,
+      slackApiUrl: config.SLACK_API_URL,
+      announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
+      engineTickSeconds: config.ENGINE_TICK_SECONDS,
+      postmortem,
+    });
+    const port = await bot.start(config.PORT);
+    if (port === null) log.info("connected to Slack in Socket Mode");
+    else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (health: /healthz)`);
+    stop = () => bot.stop();
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -109,7 +132,7 @@ export async function serve(): Promise<void> {
     stopping = true;
     log.info(`${signal}: no new requests; finishing those in flight`);
     try {
-      await bot.stop();
+      await stop();
       await db.$disconnect();
       await embedded?.stop();
       log.info("stopped");

@@ -49,8 +49,8 @@ export interface BotDeps {
 
 export interface Bot extends BotDeps {
   app: InstanceType<typeof App>;
-  /** Starts serving (HTTP: on `port`; 0 picks one) and the outbox. Returns the HTTP port. */
-  start(port: number): Promise<number | null>;
+  /** Starts serving (HTTP: on `port`, 0 picks one; on every interface unless `host` says) and the outbox. Returns the HTTP port. */
+  start(port: number, host?: string): Promise<number | null>;
   /** Stops taking requests, lets those in flight finish, and stops the outbox. */
   stop(): Promise<void>;
   /** Resolves when no listener is running (work after an acknowledgement included). */
@@ -176,8 +176,9 @@ export function createBot(opts: BotOptions): Bot {
   return {
     ...deps,
     app,
-    async start(port: number) {
-      const started = await app.start(port);
+    async start(port: number, host?: string) {
+      // Bolt hands its argument to http.Server#listen, which also takes { port, host }.
+      const started = await app.start(host ? ({ port, host } as unknown as number) : port);
       outbox.start(opts.outboxIntervalMs ?? 1000);
       if (opts.engineTickSeconds !== 0) engine.start();
       if (socketMode) return null;

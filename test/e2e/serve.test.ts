@@ -46,9 +46,9 @@ afterAll(async () => {
 });
 
 describe("incident-bot serve", () => {
-  it("without Slack credentials exits, naming what is missing and how to create the app", async () => {
+  it("without Slack credentials and INCIDENT_BOT_LOCAL=0 exits, naming what is missing and how to create the app", async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
-    const p = run(["serve"], {}, cwd);
+    const p = run(["serve"], { INCIDENT_BOT_LOCAL: "0" }, cwd);
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain("SLACK_BOT_TOKEN");
     expect(p.output()).toContain("SLACK_SIGNING_SECRET");

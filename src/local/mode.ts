@@ -1,0 +1,181 @@
+// Local mode: the real bot (Bolt over HTTP, the engine, the database) in a workspace that lives
+// in this process — the Slack stand-in the end-to-end tests use — shown in a browser page.
+//
+//   browser ──JSON──▶ local server ──signed HTTP, as Slack sends it──▶ Bolt app (the bot)
+//      ▲                  │                                                │ Web API calls
+//      └── SSE ◀── change events ◀── SlackStandIn (users, channels, ◀─────┘
+//                                     messages, pins, DMs, modals)
+//
+// Nothing in the bot's own code path is replaced: it only gets another Web API base URL.
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { systemClock, type Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../log.ts";
+import { applyRota, formatPlan, planRota } from "../oncall/apply.ts";
+import { parseRotaFile } from "../oncall/rota-file.ts";
+import { createDirectoryExporter, type PostmortemExporter } from "../postmortem/exporters.ts";
+import { loadTemplate } from "../postmortem/template.ts";
+import { onCallAt } from "../oncall/schedule.ts";
+import { listSchedules, loadSchedule } from "../oncall/store.ts";
+import { createBot, type Bot } from "../slack/app.ts";
+import { SlackStandIn } from "../slack/standin/index.ts";
+import { PostmortemFolder } from "./postmortems.ts";
+import { SAMPLE_CHANNELS, SAMPLE_ROTA_PATH, SAMPLE_USERS } from "./sample.ts";
+import { startLocalServer, type LocalServer } from "./server.ts";
+import type { OnCallNow } from "./snapshot.ts";
+
+export interface LocalModeOptions {
+  config: Config;
+  db: Db;
+  log: Logger;
+  /** The bot's and the workspace's clock (tests start it at a chosen instant); default: real time. */
+  clock?: Clock;
+  /** The page's port (config.PORT; 0 picks a free one). */
+  port: number;
+  /** Where the page listens: loopback, since anyone who can reach it can act as any sample user. */
+  host?: string;
+  /**
+   * The postmortem exporter and template (serve passes what the environment configures); default:
+   * the directory exporter writing to POSTMORTEM_DIR and the shipped template.
+   */
+  postmortem?: { exporter: PostmortemExporter; template: string };
+}
+
+/**
+ * POSTMORTEM_DIR, defaulting to <DATA_DIR>/postmortems in local mode (set before the exporter is
+ * made from the environment, so that the directory exporter writes there).
+ */
+export function localPostmortemDir(config: Config): string {
+  process.env.POSTMORTEM_DIR ??= path.resolve(config.DATA_DIR, "postmortems");
+  return path.resolve(process.env.POSTMORTEM_DIR);
+}
+
+export interface LocalMode {
+  /** The page, e.g. http://127.0.0.1:3000/ */
+  url: string;
+  port: number;
+  standIn: SlackStandIn;
+  bot: Bot;
+  postmortemDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode> {
+  const { config, db, log } = opts;
+  const clock = opts.clock ?? systemClock;
+
+  // The postmortem export writes to POSTMORTEM_DIR (a directory by default), beside the other
+  // local data; the page shows what it produced.
+  const postmortemDir = localPostmortemDir(config);
+  const postmortem = opts.postmortem ?? { exporter: createDirectoryExporter({ dir: postmortemDir }), template: await loadTemplate(null) };
+  if (postmortem.exporter.name !== "directory") log.info(`local mode: postmortems go to the ${postmortem.exporter.name} exporter; the page lists ${postmortemDir} only`);
+  const postmortems = new PostmortemFolder(postmortemDir);
+  await postmortems.start();
+
+  // Fresh secrets each run: only this process can sign requests to the bot or call the stand-in.
+  const botToken = `xoxb-local-${randomBytes(12).toString("hex")}`;
+  const signingSecret = randomBytes(32).toString("hex");
+  const standIn = new SlackStandIn({ token: botToken, teamName: "Local Workspace", users: SAMPLE_USERS, clock: () => clock.now() });
+  const apiUrl = await standIn.start(0, "127.0.0.1");
+  const everyone = [standIn.botUserId, ...SAMPLE_USERS.map((u) => u.id)];
+  standIn.addChannel(SAMPLE_CHANNELS.general.name, { id: SAMPLE_CHANNELS.general.id, members: everyone });
+  standIn.addChannel(SAMPLE_CHANNELS.incidents.name, { id: SAMPLE_CHANNELS.incidents.id, members: everyone });
+  await restoreIncidentChannels(db, standIn, log);
+  await applySampleRota(db, clock, log);
+
+  const bot = createBot({
+    db,
+    clock,
+    log,
+    botToken,
+    signingSecret,
+    slackApiUrl: apiUrl,
+    announceChannel: SAMPLE_CHANNELS.incidents.id,
+    engineTickSeconds: config.ENGINE_TICK_SECONDS,
+    postmortem,
+  });
+  // Bot.start takes a port, and Bolt's receiver also takes Node's listen options there: pass
+  // loopback, so the bot's receiver is not reachable from other machines in local mode.
+  const botPort = await bot.start(0, "127.0.0.1");
+
+  const oncall = async (): Promise<OnCallNow[]> => {
+    const now = clock.now();
+    const out: OnCallNow[] = [];
+    for (const s of await listSchedules(db)) {
+      const schedule = await loadSchedule(db, s.name, { from: now, to: new Date(now.getTime() + 1) });
+      if (schedule) out.push({ schedule: s.name, users: onCallAt(schedule, now) });
+    }
+    return out;
+  };
+
+  let page: LocalServer;
+  try {
+    page = await startLocalServer(
+      { standIn, bot: { url: `http://127.0.0.1:${botPort}/slack/events`, signingSecret }, clock, log, postmortems, oncall },
+      opts.port,
+      opts.host ?? "127.0.0.1",
+    );
+  } catch (err) {
+    await bot.stop();
+    await standIn.stop();
+    postmortems.stop();
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`port ${opts.port} is in use: set PORT to a free port for the local workspace`);
+    throw err;
+  }
+  return {
+    url: page.url,
+    port: page.port,
+    standIn,
+    bot,
+    postmortemDir,
+    async stop() {
+      await page.stop(); // no new clicks first, then let the bot finish what it is doing
+      await bot.stop();
+      postmortems.stop();
+      await standIn.stop();
+    },
+  };
+}
+
+/**
+ * The workspace lives in memory but the database does not: channels of incidents from earlier
+ * runs are made again (empty, with their people), so those incidents still have a channel, and
+ * the stand-in never hands out one of their ids to a new channel.
+ */
+async function restoreIncidentChannels(db: Db, standIn: SlackStandIn, log: Logger): Promise<void> {
+  const rows = await db.incident.findMany({ where: { channelId: { not: null } }, orderBy: { number: "asc" } });
+  let restored = 0;
+  for (const i of rows) {
+    if (!i.channelId || standIn.channel(i.channelId)) continue;
+    const people = [i.declaredById, i.commanderId, i.commsLeadId, i.scribeId].filter((u): u is string => Boolean(u));
+    standIn.addChannel(i.channelName, { id: i.channelId, members: [standIn.botUserId, ...people] });
+    restored++;
+  }
+  if (restored > 0) log.info(`local mode: made the channels of ${restored} earlier incident(s) again (messages are not kept between runs)`);
+}
+
+/**
+ * Loads examples/rota.yaml so that paging and escalation work with the sample users. Only when
+ * it adds things or is already there: a database whose rota says otherwise is left alone.
+ */
+async function applySampleRota(db: Db, clock: Clock, log: Logger): Promise<void> {
+  const parsed = parseRotaFile(await readFile(SAMPLE_ROTA_PATH, "utf8"));
+  if (!parsed.ok) throw new Error(`${SAMPLE_ROTA_PATH} is not a valid rota file:\n${parsed.errors.join("\n")}`);
+  const plan = await planRota(db, parsed.rota);
+  const conflicts = plan.changes.filter((c) => c.action === "update");
+  const relative = path.relative(process.cwd(), SAMPLE_ROTA_PATH);
+  const where = relative && !relative.startsWith("..") ? relative : SAMPLE_ROTA_PATH;
+  if (conflicts.length > 0) {
+    log.warn(`local mode: not applying the sample rota ${where}: the database defines ${conflicts.map((c) => `${c.kind} ${c.name}`).join(", ")} differently`);
+    return;
+  }
+  if (!plan.hasChanges) {
+    log.info(`local mode: the sample rota ${where} is applied`);
+    return;
+  }
+  const applied = await applyRota(db, parsed.rota, { now: clock.now() });
+  log.info(`local mode: applied the sample rota ${where}: ${formatPlan(applied, { applied: true }).split("\n").at(-1)}`);
+}

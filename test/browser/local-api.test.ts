@@ -1,0 +1,154 @@
+// The local workspace's server without a browser: what the page asks for and sends, and that
+// each action reaches the real bot as a signed Slack request and comes back through the stand-in.
+import { writeFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALICE, ERIN, startLocal, textOf, until, type LocalHarness } from "./helpers.ts";
+
+let h: LocalHarness;
+beforeAll(async () => {
+  h = await startLocal();
+});
+afterAll(async () => {
+  try {
+    // nothing the bot did along the way went wrong (no failed Slack calls, no listener errors)
+    expect(h?.log.lines.filter((l) => l.startsWith("error") || l.startsWith("warn"))).toEqual([]);
+    h?.local.standIn.assertNoUnexpectedCalls();
+  } finally {
+    await h?.stop();
+  }
+});
+
+const general = async (user = ERIN) => (await h.state(user)).channels.find((c) => c.name === "general")!.id;
+
+describe("local workspace API", () => {
+  it("serves the page and the sample workspace: five people, #general, #incidents, the sample rota", async () => {
+    const page = await fetch(h.local.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await page.text()).toContain('data-testid="message-box"');
+    for (const asset of ["page.js", "page.css"]) expect((await fetch(`${h.local.url}${asset}`)).status).toBe(200);
+
+    const s = await h.state(ERIN);
+    expect(s.me).toBe(ERIN);
+    expect(s.users.filter((u) => !u.isBot).map((u) => u.realName)).toEqual(["Alice Ng", "Bob Diaz", "Carol Ito", "Dave Okafor", "Erin Silva"]);
+    expect(s.users.every((u) => u.isBot || u.tz)).toBe(true);
+    expect(s.channels.map((c) => c.name)).toEqual(["general", "incidents"]);
+    expect(s.oncall.map((o) => o.schedule).sort()).toEqual(["platform-primary", "platform-secondary"]);
+    expect(s.postmortemDir).toBe(path.join(h.dataDir, "postmortems"));
+    expect(process.env.POSTMORTEM_DIR).toBe(path.join(h.dataDir, "postmortems"));
+  });
+
+  it("answers /incident help privately, with the command shown to the one who typed it", async () => {
+    const channel = await general();
+    const res = await h.post("/api/command", { user: ERIN, channel, text: "/incident help" });
+    expect(res.ok).toBe(true);
+    expect(res.answer.response_type).toBe("ephemeral");
+    const mine = (await h.state(ERIN)).messages[channel];
+    const help = mine.find((m) => m.command?.text === "/incident help");
+    expect(help).toMatchObject({ ephemeral: true, fromBot: true });
+    expect(help!.text).toContain("incident-bot commands");
+    expect((await h.state(ALICE)).messages[channel].some((m) => m.command)).toBe(false);
+  });
+
+  it("declares through a signed slash command; the bot's channel, pinned card and announcement appear", async () => {
+    const channel = await general();
+    const res = await h.post("/api/command", { user: ERIN, channel, text: "/incident declare Api walk sev2" });
+    expect(res.answer.text).toContain("INC-1");
+    const inc = await until("the incident channel", async () => (await h.state(ERIN)).channels.find((c) => c.name === "inc-1-api-walk"));
+    expect(inc.kind).toBe("incident");
+    const card = await until("the pinned card", async () => (await h.state(ERIN)).messages[inc.id].find((m) => m.pinned));
+    expect(textOf(card)).toContain("INC-1: Api walk");
+    // the request really went over HTTP into Bolt, signed: the bot then called the stand-in
+    expect(h.local.standIn.callsTo("conversations.create")).toHaveLength(1);
+    const announce = (await h.state(ERIN)).channels.find((c) => c.name === "incidents")!;
+    await until("the announcement", async () => (await h.state(ALICE)).messages[announce.id].find((m) => m.text.includes("INC-1 declared")));
+  });
+
+  it("clicks a card button as a block_actions interaction; the card is edited in place", async () => {
+    const inc = (await h.state(ERIN)).channels.find((c) => c.name === "inc-1-api-walk")!;
+    const card = (await h.state(ERIN)).messages[inc.id].find((m) => m.pinned)!;
+    const actions = (card.blocks as { type: string; block_id?: string }[]).find((b) => b.type === "actions")!;
+    await h.post("/api/action", { user: ERIN, channel: inc.id, messageTs: card.ts, blockId: actions.block_id, actionId: "incident_status:identified" });
+    const edited = await until("the edited card", async () => (await h.state(ERIN)).messages[inc.id].find((m) => m.ts === card.ts && m.edited && textOf(m).includes("*Status*\\nIdentified")));
+    expect(edited.pinned).toBe(true);
+    // a severity menu sends the chosen option
+    await h.post("/api/action", { user: ERIN, channel: inc.id, messageTs: card.ts, blockId: actions.block_id, actionId: "incident_severity", selectedValue: JSON.stringify({ incidentId: 1, to: "SEV1" }) });
+    await until("SEV1 on the card", async () => textOf((await h.state(ERIN)).messages[inc.id].find((m) => m.ts === card.ts)!).includes("SEV1"));
+  });
+
+  it("opens the declare modal, shows the bot's field errors, and closes it when accepted", async () => {
+    const channel = await general();
+    await h.post("/api/command", { user: ERIN, channel, text: "/incident" });
+    const open = await until("the modal", async () => (await h.state(ERIN)).views[0]);
+    expect((await h.state(ALICE)).views).toEqual([]); // only Erin sees her modal
+    const title = { title: { value: "   " }, severity: { value: "SEV2" }, commander: { value: ALICE } };
+    const refused = await h.post("/api/view", { user: ERIN, viewId: open.id, values: title });
+    expect(refused).toEqual({ ok: false, errors: { title: "Give the incident a title." } });
+    const accepted = await h.post("/api/view", { user: ERIN, viewId: open.id, values: { ...title, title: { value: "From the form" } } });
+    expect(accepted).toEqual({ ok: true });
+    expect((await h.state(ERIN)).views).toEqual([]);
+    const inc = await until("the second channel", async () => (await h.state(ERIN)).channels.find((c) => c.name === "inc-2-from-the-form"));
+    const card = await until("its card", async () => (await h.state(ERIN)).messages[inc.id].find((m) => m.pinned));
+    expect(textOf(card)).toContain("<@U0ALICE001>"); // the commander chosen in the form
+  });
+
+  it("posts plain text as the person, and a mention of the bot reaches it as an app_mention event", async () => {
+    const channel = await general();
+    await h.post("/api/command", { user: ALICE, channel, text: "hello @incident-bot & @bob" });
+    const said = (await h.state(ALICE)).messages[channel].find((m) => m.user === ALICE)!;
+    expect(said.text).toBe("hello <@U0STANDBOT|incident-bot> &amp; <@U0BOB00002|bob>");
+    await until("the bot's reply in the thread", async () => (await h.state(ALICE)).messages[channel].find((m) => m.fromBot && m.threadTs === said.ts));
+  });
+
+  it("pushes a change event to the page for every change", async () => {
+    const channel = await general();
+    const got = new Promise<string>((resolve, reject) => {
+      const req = http.get(`${h.local.url}api/events`, (res) => {
+        let buffer = "";
+        res.on("data", (chunk) => {
+          buffer += chunk;
+          if (buffer.includes("event: change")) {
+            req.destroy();
+            resolve(buffer);
+          }
+        });
+      });
+      req.on("error", (e) => (e.message.includes("aborted") || (e as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(e)));
+    });
+    await new Promise((r) => setTimeout(r, 100)); // the stream is open before the change
+    await h.post("/api/command", { user: ALICE, channel, text: "anyone there?" });
+    expect(await got).toContain('"kind":"message"');
+  });
+
+  it("lists the postmortem drafts in the folder, newest first", async () => {
+    writeFileSync(path.join(h.local.postmortemDir, "INC-9-example.md"), "# INC-9: Example\n\nDraft.\n");
+    writeFileSync(path.join(h.local.postmortemDir, "notes.txt"), "not a draft");
+    const s = await h.state(ERIN);
+    expect(s.postmortems.map((p) => p.name)).toContain("INC-9-example.md");
+    expect(s.postmortems.find((p) => p.name === "INC-9-example.md")!.text).toContain("Draft.");
+    expect(s.postmortems.some((p) => p.name === "notes.txt")).toBe(false);
+  });
+
+  it("refuses what a page of another site could send: other hosts, form posts, unknown users", async () => {
+    const channel = await general();
+    const viaOtherHost = await new Promise<number>((resolve) => {
+      const u = new URL(`${h.local.url}api/state?user=${ERIN}`);
+      http.get({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, headers: { host: "evil.example:80" } }, (res) => resolve(res.statusCode ?? 0));
+    });
+    expect(viaOtherHost).toBe(403);
+    const form = await fetch(`${h.local.url}api/command`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ user: ERIN, channel, text: "/incident list" }) });
+    expect(form.status).toBe(415);
+    const stranger = await fetch(`${h.local.url}api/command`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "U0NOBODY01", channel, text: "hi" }) });
+    expect(stranger.status).toBe(400);
+  });
+
+  it("says so for a command other than /incident, without bothering the bot", async () => {
+    const channel = await general();
+    const res = await h.post("/api/command", { user: ERIN, channel, text: "/giphy cats" });
+    expect(res).toEqual({ ok: false, error: "unknown_command" });
+    const note = (await h.state(ERIN)).messages[channel].find((m) => m.command?.text === "/giphy cats");
+    expect(note?.text).toContain("/giphy is not a valid command");
+  });
+});
