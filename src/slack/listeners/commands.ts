@@ -59,7 +59,8 @@ export function registerCommands(app: App, deps: BotDeps): void {
       }
       return;
     }
-    const requestKey = `command:${body.trigger_id ?? `${command.user_id}:${command.channel_id}:${command.text}`}`;
+    // Slack sends a trigger id with every invocation, and the same one when it retries.
+    const requestKey = body.trigger_id ? `command:${body.trigger_id}` : undefined;
     await answerWithin(
       ack as never,
       () => run(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey, client }),
@@ -68,7 +69,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
     );
   });
 
-  async function change(incidentNumber: number | null, channelId: string, change: Change, userId: string, requestKey: string): Promise<Reply> {
+  async function change(incidentNumber: number | null, channelId: string, change: Change, userId: string, requestKey: string | undefined): Promise<Reply> {
     const target = await incidents.resolveTarget(channelId, incidentNumber);
     const result = await incidents.change(target.id, change, userId, requestKey);
     outbox.kick();
@@ -77,7 +78,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
     return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
   }
 
-  async function run(cmd: Command, ctx: { userId: string; channelId: string; requestKey: string; client: App["client"] }): Promise<Reply> {
+  async function run(cmd: Command, ctx: { userId: string; channelId: string; requestKey: string | undefined; client: App["client"] }): Promise<Reply> {
     const { userId, channelId, requestKey } = ctx;
     switch (cmd.verb) {
       case "help":
