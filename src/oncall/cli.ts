@@ -10,6 +10,8 @@ import { applyRota, formatPlan, planRota } from "./apply.ts";
 import { parseInstant, parseRotaFile, type Rota } from "./rota-file.ts";
 import { nextHandoff, onCallAt, segments, type Schedule } from "./schedule.ts";
 import { listSchedules, loadSchedule } from "./store.ts";
+import { unknownSlackUsers } from "./slack-users.ts";
+import { createWebClient } from "../slack/web-client.ts";
 import { formatLocal, instantToLocal, weekdayAt, zoneOffsetMinutes } from "./zoned.ts";
 
 export interface CliIo {
@@ -129,6 +131,25 @@ async function readRota(file: string, io: CliIo): Promise<RotaRead> {
   return parsed;
 }
 
+/**
+ * With the bot's token configured, the people the file names must exist in Slack. Without it (or
+ * when Slack cannot be reached) the check is skipped, and that is said.
+ */
+async function knownToSlack(file: string, rota: Rota, io: CliIo): Promise<boolean> {
+  const config = loadConfig(createLogger("warn"));
+  if (!config.SLACK_BOT_TOKEN) return true;
+  try {
+    const errors = await unknownSlackUsers(rota, createWebClient(config.SLACK_BOT_TOKEN, config.SLACK_API_URL));
+    if (errors.length === 0) return true;
+    io.err(`${file} names people Slack does not know (${errors.length} ${errors.length === 1 ? "error" : "errors"}):`);
+    for (const e of errors) io.err(`  ${e}`);
+    return false;
+  } catch (err) {
+    io.err(`Could not check the file's users with Slack (${(err as Error).message}); carrying on without that check.`);
+    return true;
+  }
+}
+
 async function guard(io: CliIo, usage: string, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
@@ -166,6 +187,7 @@ export async function rotaCommand(args: string[], io: CliIo = processIo): Promis
 
     const read = await readRota(file, io);
     if (!read.ok) return 1;
+    if (!(await knownToSlack(file, read.rota, io))) return 1;
     const plan = await withDatabase((db) => (sub === "plan" ? planRota(db, read.rota, { prune }) : applyRota(db, read.rota, { prune })));
     io.out(formatPlan(plan, { applied: sub === "apply" }));
     return 0;
