@@ -97,8 +97,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     engineTickSeconds: config.ENGINE_TICK_SECONDS,
     postmortem,
   });
-  // Bot.start takes a port, and Bolt's receiver also takes Node's listen options there: pass
-  // loopback, so the bot's receiver is not reachable from other machines in local mode.
+  // On loopback: in local mode the bot's receiver is not reachable from other machines.
   const botPort = await bot.start(0, "127.0.0.1");
 
   const oncall = async (): Promise<OnCallNow[]> => {
