@@ -1,42 +1,13 @@
 // `incident-bot serve` as a user runs it on a fresh clone: no Slack credentials → local mode,
 // saying so and where to open it; INCIDENT_BOT_LOCAL=0 → the old exit with how to create the app.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/db.ts";
+import { freePort, startCli, until } from "../support/process.ts";
 
-const BIN = path.resolve(__dirname, "../../bin/incident-bot.js");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function run(env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, "serve"], { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (c) => (out += c));
-  child.stderr!.on("data", (c) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, output: () => string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const run = (env: Record<string, string>, cwd: string) => startCli(["serve"], env, cwd);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -8,15 +8,14 @@
 //   business-hours-cover (Dave, Erin): same weeks, k mod 2, only Mon–Fri 09:00–17:00 local:
 //     k = 9 and k = 43 are Erin's;
 //   override: Erin 2026-03-07T23:00Z → 2026-03-08T16:00Z.
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
+import { runCli } from "../support/process.ts";
 
 const ROOT = path.resolve(__dirname, "../..");
-const BIN = path.join(ROOT, "bin/incident-bot.js");
 const EXAMPLE = path.join(ROOT, "examples/rota.yaml");
 
 const ALICE = "U0ALICE001";
@@ -24,30 +23,10 @@ const BOB = "U0BOB00002";
 const CAROL = "U0CAROL003";
 const ERIN = "U0ERIN0005";
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let cwd: string;
 let t: TestDatabase;
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env, cwd);
 
 /** With a database that does not exist: a command that touches it would fail. */
 const NO_DATABASE = { DATABASE_URL: "postgresql://nobody:nothing@127.0.0.1:1/none" };

@@ -1,26 +1,14 @@
 // With the bot's token configured, `rota plan` checks the people a rota names against Slack.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackStandIn } from "../../src/slack/standin/index.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
+import { runCli as run } from "../support/process.ts";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SAMPLE = ["U0ALICE001", "U0BOB00002", "U0CAROL003", "U0DAVE0004", "U0ERIN0005"];
-
-function run(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "bin/incident-bot.js"), ...args], { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let slack: SlackStandIn;
 let t: TestDatabase;
