@@ -31,8 +31,24 @@ export class Engine {
     if (steps > 0) this.opts.log.debug(`engine: took ${steps} escalation step(s)`);
     const notices = await sendShiftNotices(this.opts.db, this.opts.clock.now());
     if (notices > 0) this.opts.log.info(`engine: told ${notices} person(s) their on-call shift started`);
+    await this.forgetOldWork();
     this.opts.outbox.kick();
     await this.opts.outbox.idle();
+  }
+
+  private lastCleanupAt = 0;
+
+  /**
+   * Remembered requests only matter while Slack may still retry them (minutes), and delivered
+   * messages only for looking back: both are trimmed once an hour, by whichever process ticks.
+   */
+  private async forgetOldWork(): Promise<void> {
+    const now = this.opts.clock.now();
+    if (now.getTime() - this.lastCleanupAt < 3_600_000) return;
+    this.lastCleanupAt = now.getTime();
+    const day = 86_400_000;
+    await this.opts.db.processedRequest.deleteMany({ where: { processedAt: { lt: new Date(now.getTime() - day) } } });
+    await this.opts.db.outboxMessage.deleteMany({ where: { state: "sent", sentAt: { lt: new Date(now.getTime() - 30 * day) } } });
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 // What Slack sends and what goes wrong on the wire: signatures, retries, double submissions,
 // Slack answering errors or being down for a while.
 import { readFileSync } from "node:fs";
+import pg from "pg";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ALICE, BOB, sign, startHarness, type Harness } from "../support/bot.ts";
@@ -218,5 +219,42 @@ describe("when Slack misbehaves", () => {
     const report = h.slack.messages(incident.channelId!).find((m) => m.text.includes("could not post the incident card"));
     expect(report).toBeDefined();
     expect(h.log.lines.some((l) => l.startsWith("error") && l.includes("not_in_channel"))).toBe(true);
+  });
+});
+
+describe("within Slack's 3 seconds", () => {
+  it("acknowledges a command whose work is held up, and answers when the work is done", async () => {
+    const reply = await h.command("declare Slow database sev3");
+    const number = Number(/INC-(\d+)/.exec(reply.text)![1]);
+    await h.deliver();
+    const incident = (await h.bot.incidents.byNumber(number))!;
+    // Another transaction holds the incident's row: the command's work has to wait for it.
+    const holder = new pg.Client({ connectionString: h.t.url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT id FROM incident WHERE id = $1 FOR UPDATE", [incident.id]);
+    const form = new URLSearchParams({ command: "/incident", text: "sev 1", user_id: ALICE, user_name: "alice", channel_id: incident.channelId!, team_id: h.slack.teamId, trigger_id: h.slack.issueTriggerId(ALICE), response_url: "https://hooks.slack.com/commands/x" }).toString();
+    const res = await h.post(form); // answered while the row is still held
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("");
+    expect((await h.bot.incidents.byId(incident.id))!.severity).toBe("SEV3");
+    await holder.query("COMMIT");
+    await holder.end();
+    await h.bot.settled();
+    expect((await h.bot.incidents.byId(incident.id))!.severity).toBe("SEV1");
+    const late = h.slack.callsTo("chat.postEphemeral").filter((c) => c.args.user === ALICE && String(c.args.text).includes("SEV3 → SEV1"));
+    expect(late.length).toBe(1);
+  });
+});
+
+describe("housekeeping", () => {
+  it("forgets handled requests after a day and delivered messages after 30 days, keeping what is pending", async () => {
+    expect(await h.t.db.processedRequest.count()).toBeGreaterThan(0);
+    const pendingBefore = await h.t.db.outboxMessage.count({ where: { state: { not: "sent" } } });
+    h.clock.advance(31 * 86_400_000);
+    await h.bot.engine.tick();
+    expect(await h.t.db.processedRequest.count()).toBe(0);
+    expect(await h.t.db.outboxMessage.count({ where: { state: "sent" } })).toBe(0);
+    expect(await h.t.db.outboxMessage.count({ where: { state: { not: "sent" } } })).toBe(pendingBefore);
   });
 });
