@@ -62,6 +62,25 @@ describe("/incident grammar", () => {
     expect(err("close now")).toMatch(/takes no arguments/);
   });
 
+  it("reads on-call, paging, action items and postmortems", () => {
+    expect(ok("oncall")).toEqual({ verb: "oncall", schedule: null });
+    expect(ok("oncall platform-primary")).toEqual({ verb: "oncall", schedule: "platform-primary" });
+    expect(ok("oncall override platform-primary <@U0DANA|dana> 2026-03-07T18:00 2d")).toEqual({ verb: "override", schedule: "platform-primary", userId: "U0DANA", from: "2026-03-07T18:00", to: "2d" });
+    expect(ok("oncall override remove 12")).toEqual({ verb: "override-remove", id: 12 });
+    expect(err("oncall override platform-primary <@U0DANA> now")).toMatch(/needs a schedule, a person, a start and an end/);
+    expect(err("oncall override remove twelve")).toMatch(/by its number/);
+    expect(ok("page checkout DB is on fire")).toEqual({ verb: "page", target: "checkout", message: "DB is on fire", incident: null });
+    expect(ok("page INC-4 <@U0DANA>")).toEqual({ verb: "page", target: "<@U0DANA>", message: null, incident: 4 });
+    expect(err("page")).toMatch(/whom to page/);
+    expect(ok("ack")).toEqual({ verb: "ack", incident: null });
+    expect(ok("action Alert on queue depth <@U0DANA> type:detect")).toEqual({ verb: "action", text: "Alert on queue depth", ownerId: "U0DANA", type: "detect", incident: null });
+    expect(ok("action Write the runbook")).toMatchObject({ text: "Write the runbook", ownerId: null, type: "prevent" });
+    expect(err("action Blame Bob type:blame")).toMatch(/not a type/);
+    expect(ok("postmortem")).toEqual({ verb: "postmortem", export: false, incident: null });
+    expect(ok("postmortem export INC-9")).toEqual({ verb: "postmortem", export: true, incident: 9 });
+    expect(err("postmortem publish")).toMatch(/postmortem export/);
+  });
+
   it("lists every verb in the help", () => {
     const help = helpText();
     for (const verb of VERBS) expect(help, verb).toContain(verb);
