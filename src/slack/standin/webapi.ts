@@ -381,12 +381,7 @@ export class SlackStandIn extends EventEmitter {
 
     // ------------------------------------------------------------ chat
     "chat.postMessage": (a) => {
-      const c = this.postTarget(a.channel);
-      if (c.isArchived) fail("is_archived");
-      if (!c.members.includes(this.botUserId)) fail("not_in_channel");
-      const { text, blocks, attachments } = this.content(a);
-      const content = { text, blocks: nonEmpty(blocks), attachments: nonEmpty(attachments) };
-      if (text === "" && !content.blocks && !content.attachments) fail("no_text");
+      const { c, content } = this.postable(a);
       const m = this.store({
         channel: c.id,
         ts: this.nextTs(),
@@ -419,14 +414,9 @@ export class SlackStandIn extends EventEmitter {
     },
 
     "chat.postEphemeral": (a) => {
-      const c = this.postTarget(a.channel);
-      if (c.isArchived) fail("is_archived");
-      if (!c.members.includes(this.botUserId)) fail("not_in_channel");
+      const { c, content } = this.postable(a);
       const user = str(a.user);
       if (!user || !c.members.includes(user)) fail("user_not_in_channel");
-      const { text, blocks, attachments } = this.content(a);
-      const content = { text, blocks: nonEmpty(blocks), attachments: nonEmpty(attachments) };
-      if (text === "" && !content.blocks && !content.attachments) fail("no_text");
       const m = this.store({
         channel: c.id,
         ts: this.nextTs(),
@@ -746,6 +736,17 @@ export class SlackStandIn extends EventEmitter {
   }
 
   /** text, blocks and attachments of a chat.* call, validated; arrays exactly as given (chat.update: [] clears). */
+  /** Where a post goes and what it says, with Slack's checks for both. */
+  private postable(a: Args): { c: Channel; content: { text: string; blocks?: unknown[]; attachments?: unknown[] } } {
+    const c = this.postTarget(a.channel);
+    if (c.isArchived) fail("is_archived");
+    if (!c.members.includes(this.botUserId)) fail("not_in_channel");
+    const { text, blocks, attachments } = this.content(a);
+    const content = { text, blocks: nonEmpty(blocks), attachments: nonEmpty(attachments) };
+    if (text === "" && !content.blocks && !content.attachments) fail("no_text");
+    return { c, content };
+  }
+
   private content(a: Args): { text: string; blocks?: unknown[]; attachments?: unknown[] } {
     const blocks = a.blocks;
     if (blocks !== undefined && !Array.isArray(blocks)) fail("invalid_blocks_format");
