@@ -4,6 +4,7 @@
 //
 // Prompt convention: every place a person must write holds `_Prompt: …_`; standalone prompts are
 // blockquotes (`> _Prompt: …_`). Search the document for "Prompt:" to find what is left to do.
+import type { Incident } from "../incidents/service.ts";
 import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, type Severity, type Status, type TimelineData } from "../incidents/lifecycle.ts";
 import { blockText, inlineText, link, who, type UserNames } from "./markdown.ts";
 
@@ -19,23 +20,25 @@ export type EscalationData =
   | { kind: "policy_exhausted" }
   | { kind: "action_item_added"; text: string; ownerId: string | null; type: ActionItemType };
 
-export interface PostmortemIncident {
-  number: number;
-  title: string;
-  description: string | null;
-  severity: Severity;
-  status: Status;
-  commanderId: string;
-  commsLeadId: string | null;
-  scribeId: string | null;
-  service: string | null;
-  channelId: string | null;
-  channelName: string;
-  resolution: string | null;
-  declaredAt: Date;
-  resolvedAt: Date | null;
-  closedAt: Date | null;
-}
+/** The incident as the draft needs it (the renderer stays pure: values in, Markdown out). */
+export type PostmortemIncident = Pick<
+  Incident,
+  | "number"
+  | "title"
+  | "description"
+  | "severity"
+  | "status"
+  | "commanderId"
+  | "commsLeadId"
+  | "scribeId"
+  | "service"
+  | "channelId"
+  | "channelName"
+  | "resolution"
+  | "declaredAt"
+  | "resolvedAt"
+  | "closedAt"
+>;
 
 export interface PostmortemTimelineEvent {
   id: bigint | number | string;
