@@ -52,6 +52,22 @@ const schema = z.object({
       .transform(Number)
       .refine((n) => n >= 1 && n <= 59, "expected whole seconds from 1 to 59"),
   ),
+  OUTBOX_LEASE_SECONDS: z.preprocess(
+    (v) => (v === undefined || v === "" ? "60" : v),
+    z
+      .string()
+      .regex(/^\d+$/, "expected whole seconds from 2 to 3600")
+      .transform(Number)
+      .refine((n) => n >= 2 && n <= 3600, "expected whole seconds from 2 to 3600"),
+  ),
+  READY_MAX_OUTBOX_AGE_SECONDS: z.preprocess(
+    (v) => (v === undefined || v === "" ? "120" : v),
+    z
+      .string()
+      .regex(/^\d+$/, "expected whole seconds, at least 1")
+      .transform(Number)
+      .refine((n) => n >= 1, "expected whole seconds, at least 1"),
+  ),
   DATA_DIR: z.preprocess((v) => (v === undefined || v === "" ? ".data" : v), z.string()),
   LOG_LEVEL: z.preprocess(
     (v) => (v === undefined || v === "" ? "info" : v),

@@ -4,6 +4,7 @@ import path from "node:path";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadDotEnv, missingSlackCredentials, parseConfig, type Config } from "./config.ts";
 import { createDb } from "./db/client.ts";
+import { DatabaseClock } from "./db/clock.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
 import { migrate } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -99,7 +100,7 @@ export async function serve(): Promise<void> {
   const { url, embedded } = await openDatabase(config, log);
   const result = await migrate(url);
   log.info(result.applied.length ? `applied migrations: ${result.applied.join(", ")}` : "database schema is up to date");
-  const db = createDb(url);
+  const db = createDb(url, { onConnectionError: (err) => log.warn(`database connection lost: ${err.message}`) });
   let stop: () => Promise<void>;
   if (local) {
     const workspace = await startLocalMode({ config, db, log, port: config.PORT, postmortem });
@@ -110,7 +111,7 @@ export async function serve(): Promise<void> {
   } else {
     const bot = createBot({
       db,
-      clock: systemClock,
+      clock: new DatabaseClock(db, systemClock),
       log,
       botToken: config.SLACK_BOT_TOKEN!,
       signingSecret: config.SLACK_SIGNING_SECRET,
@@ -118,11 +119,13 @@ export async function serve(): Promise<void> {
       slackApiUrl: config.SLACK_API_URL,
       announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
       engineTickSeconds: config.ENGINE_TICK_SECONDS,
+      outboxLeaseSeconds: config.OUTBOX_LEASE_SECONDS,
+      readyMaxOutboxAgeSeconds: config.READY_MAX_OUTBOX_AGE_SECONDS,
       postmortem,
     });
     const port = await bot.start(config.PORT);
     if (port === null) log.info("connected to Slack in Socket Mode");
-    else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (health: /healthz)`);
+    else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (liveness: /healthz, readiness: /readyz)`);
     stop = () => bot.stop();
   }
 

@@ -232,7 +232,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     dataDir,
     urlFor,
     async createDatabase(name: string) {
-      const client = new pg.Client({ connectionString: urlFor("postgres") });
+      const client = new pg.Client({ connectionString: urlFor("postgres"), connectionTimeoutMillis: 10_000 });
+      client.on("error", () => undefined); // the query fails on its own
       await client.connect();
       try {
         const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);

@@ -37,7 +37,10 @@ export interface MigrateResult {
 
 export async function migrate(databaseUrl: string, dir = migrationsDir): Promise<MigrateResult> {
   const migrations = readMigrations(dir);
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  // A server that goes away mid-migration fails the query; without a listener the client's own
+  // error event would end the process instead.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);

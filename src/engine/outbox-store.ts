@@ -1,13 +1,30 @@
-// Recording Slack (and wiki) writes in the transaction that causes them. Delivery is in
-// engine/outbox.ts, after the commit.
-import type { Prisma } from "../db/client.ts";
+// The outbox's table: recording Slack and wiki writes in the transaction that causes them,
+// claiming them under a lease, and recording what came of each delivery. Delivery itself is in
+// engine/outbox.ts; nothing here calls anything outside the database.
+import type { Db, Prisma } from "../db/client.ts";
 
 export type Tx = Prisma.TransactionClient;
+
+/**
+ * Lanes are delivered independently, each with its own concurrency, so a page never waits behind
+ * a wiki export or a burst of card edits. Within a lane, messages of one incident keep their order.
+ */
+export const LANES = ["pages", "channel", "exports"] as const;
+export type Lane = (typeof LANES)[number];
+
+/** Which lane a kind of message goes in; kinds not listed go in the channel lane. */
+const LANE_OF_KIND: Record<string, Lane> = {
+  "page.notify": "pages",
+  "postmortem.export": "exports",
+};
+
+export const laneOf = (kind: string): Lane => LANE_OF_KIND[kind] ?? "channel";
 
 export interface OutboxEntry {
   /** Unique per message: the same key twice is the same message, sent once. */
   key: string;
   kind: string;
+  /** Messages with the same incident id are delivered in the order they were recorded (within a lane). */
   incidentId?: number | null;
   payload?: Record<string, unknown>;
 }
@@ -18,6 +35,7 @@ export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promis
     data: entries.map((e) => ({
       idempotencyKey: e.key,
       kind: e.kind,
+      lane: laneOf(e.kind),
       incidentId: e.incidentId ?? null,
       payload: (e.payload ?? {}) as Prisma.InputJsonValue,
       nextAttemptAt: now,
@@ -25,4 +43,162 @@ export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promis
     })),
     skipDuplicates: true,
   });
+}
+
+export interface OutboxMessage {
+  id: bigint;
+  idempotencyKey: string;
+  kind: string;
+  lane: Lane;
+  incidentId: number | null;
+  payload: Record<string, unknown>;
+  /** Attempts so far, this one included. */
+  attempts: number;
+}
+
+interface ClaimedRow {
+  id: bigint;
+  idempotency_key: string;
+  kind: string;
+  lane: string;
+  incident_id: number | null;
+  payload: Prisma.JsonValue;
+  attempts: number;
+}
+
+export interface ClaimOptions {
+  lane: Lane;
+  limit: number;
+  now: Date;
+  /** Who holds the lease (a process id of our own). */
+  worker: string;
+  leaseSeconds: number;
+  /** The longest back-off between attempts. */
+  maxBackoffSeconds: number;
+}
+
+/**
+ * Claims up to `limit` due messages of a lane in one statement (its own short transaction): the
+ * attempt is counted, a lease taken, and the next attempt set with back-off, all before anything
+ * is called. So a process that dies mid-call leaves a message that is claimable again when its
+ * lease expires, and never sooner. A message waits while an earlier one of its incident (in the
+ * same lane) is pending, in flight or not.
+ */
+export async function claimDue(db: Db, o: ClaimOptions): Promise<OutboxMessage[]> {
+  const rows = await db.$queryRaw<ClaimedRow[]>`
+    UPDATE outbox_message m
+       SET attempts = m.attempts + 1,
+           locked_until = ${o.now}::timestamptz + make_interval(secs => ${o.leaseSeconds}),
+           locked_by = ${o.worker},
+           next_attempt_at = ${o.now}::timestamptz + make_interval(secs => LEAST(${o.maxBackoffSeconds}, power(2, m.attempts)))
+      FROM (SELECT c.id FROM outbox_message c
+             WHERE c.state = 'pending' AND c.lane = ${o.lane} AND c.next_attempt_at <= ${o.now}
+               AND (c.locked_until IS NULL OR c.locked_until <= ${o.now})
+               AND NOT EXISTS (SELECT 1 FROM outbox_message e
+                                WHERE e.incident_id = c.incident_id AND e.lane = c.lane AND e.state = 'pending' AND e.id < c.id)
+             ORDER BY c.next_attempt_at, c.id
+             LIMIT ${o.limit}
+             FOR UPDATE OF c SKIP LOCKED) due
+     WHERE m.id = due.id
+    RETURNING m.id, m.idempotency_key, m.kind, m.lane, m.incident_id, m.payload, m.attempts`;
+  return rows
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((r) => ({
+      id: r.id,
+      idempotencyKey: r.idempotency_key,
+      kind: r.kind,
+      lane: r.lane as Lane,
+      incidentId: r.incident_id,
+      payload: (r.payload ?? {}) as Record<string, unknown>,
+      attempts: r.attempts,
+    }));
+}
+
+/** Delivered: the lease is given back and the result kept for looking back. */
+export async function markSent(tx: Tx, id: bigint, now: Date, result: Record<string, unknown> | undefined): Promise<void> {
+  await tx.$executeRaw`UPDATE outbox_message
+       SET state = 'sent', sent_at = ${now}, last_error = NULL, locked_until = NULL, locked_by = NULL,
+           result = ${result === undefined ? null : JSON.stringify(result)}::jsonb
+     WHERE id = ${id} AND state = 'pending'`;
+}
+
+/** To be tried again at `retryAt`. */
+export async function markRetry(tx: Tx, id: bigint, retryAt: Date, error: string): Promise<void> {
+  await tx.$executeRaw`UPDATE outbox_message
+       SET last_error = ${error}, next_attempt_at = ${retryAt}, locked_until = NULL, locked_by = NULL
+     WHERE id = ${id} AND state = 'pending'`;
+}
+
+/** Failed for good: kept (for `incident-bot outbox list --failed` and `retry`), never claimed again. */
+export async function markFailed(tx: Tx, id: bigint, error: string): Promise<void> {
+  await tx.$executeRaw`UPDATE outbox_message
+       SET state = 'failed', last_error = ${error}, locked_until = NULL, locked_by = NULL
+     WHERE id = ${id} AND state = 'pending'`;
+}
+
+/** Not attempted after all (Slack refused the bot's token): the attempt is given back, due at once. */
+export async function markPaused(tx: Tx, id: bigint, now: Date, reason: string): Promise<void> {
+  await tx.$executeRaw`UPDATE outbox_message
+       SET attempts = GREATEST(0, attempts - 1), last_error = ${reason}, next_attempt_at = ${now}, locked_until = NULL, locked_by = NULL
+     WHERE id = ${id} AND state = 'pending'`;
+}
+
+export interface BacklogRow {
+  lane: Lane;
+  pending: number;
+  /** When the oldest pending message was recorded (null when none is pending). */
+  oldestCreatedAt: Date | null;
+}
+
+/** Pending messages per lane, and how old the oldest is. */
+export async function backlog(db: Db): Promise<BacklogRow[]> {
+  const rows = await db.$queryRaw<{ lane: string; pending: bigint; oldest: Date | null }[]>`
+    SELECT lane, count(*) AS pending, min(created_at) AS oldest FROM outbox_message WHERE state = 'pending' GROUP BY lane`;
+  return LANES.map((lane) => {
+    const r = rows.find((x) => x.lane === lane);
+    return { lane, pending: r ? Number(r.pending) : 0, oldestCreatedAt: r?.oldest ?? null };
+  });
+}
+
+export interface StoredMessage {
+  id: bigint;
+  kind: string;
+  lane: string;
+  state: string;
+  incidentNumber: number | null;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** Messages for the command line: failed ones, or everything not yet delivered. */
+export async function listMessages(db: Db, which: "failed" | "undelivered", limit = 200): Promise<StoredMessage[]> {
+  const states = which === "failed" ? ["failed"] : ["pending", "failed"];
+  const rows = await db.outboxMessage.findMany({
+    where: { state: { in: states } },
+    orderBy: { id: "asc" },
+    take: limit,
+    include: { incident: { select: { number: true } } },
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    lane: r.lane,
+    state: r.state,
+    incidentNumber: r.incident?.number ?? null,
+    attempts: r.attempts,
+    nextAttemptAt: r.nextAttemptAt,
+    lastError: r.lastError,
+    createdAt: r.createdAt,
+    sentAt: r.sentAt,
+  }));
+}
+
+/** Puts failed messages back in their lane, due now (attempts start again). Returns how many. */
+export async function retryFailed(db: Db, which: { id: bigint } | "all-failed", now: Date): Promise<number> {
+  const where = which === "all-failed" ? { state: "failed" } : { id: which.id, state: "failed" };
+  const { count } = await db.outboxMessage.updateMany({ where, data: { state: "pending", attempts: 0, nextAttemptAt: now, lockedUntil: null, lockedBy: null } });
+  return count;
 }

@@ -1,34 +1,60 @@
 // The outbox dispatcher: delivers the writes that transactions recorded, after they committed.
 //
-// - A message is claimed with FOR UPDATE SKIP LOCKED inside a transaction that stays open while it
-//   is delivered, so two bot processes never send the same message; the handler's own writes
-//   (say, the new channel's id) commit together with "sent".
-// - Messages of one incident go out in the order they were recorded (the card is posted before
-//   it is pinned or edited): a message waits while an earlier one of its incident is pending.
-// - Transient failures (429 with Retry-After, 5xx, network) are retried with back-off, for as long
-//   as Slack is down. Errors that cannot succeed (channel_not_found, not_in_channel,
-//   missing_scope…) are marked failed, logged and reported, never retried for ever.
+// - Leases, not open transactions. A message is claimed in a short transaction that counts the
+//   attempt, sets the next attempt (back-off) and takes a lease; Slack or the wiki is then called
+//   outside any transaction, with a timeout shorter than the lease; the outcome (and the writes it
+//   brings, such as the new channel's id) is recorded in a second short transaction. A slow call
+//   holds nothing but its own lease.
+// - A database blip never re-sends. An outcome that cannot be recorded because the database is
+//   away is kept in memory and recorded as soon as it answers again, before this process claims
+//   anything else. Only a process that dies mid-call can repeat that one message, once its lease
+//   has expired.
+// - Lanes (outbox-store.ts): pages, channel messages and exports are claimed and delivered
+//   independently, each with its own concurrency; within a lane an incident's messages keep
+//   their order.
+// - Failures: a transient one (429 with Retry-After, 5xx, network, a timeout) is retried with
+//   back-off for as long as it lasts; one that cannot succeed (channel_not_found, missing_scope…)
+//   is marked failed and reported; Slack refusing the bot's token opens the auth circuit
+//   (circuit.ts), which pauses the Slack lanes with every message kept pending.
+import { randomBytes } from "node:crypto";
+import os from "node:os";
 import type { Clock } from "../clock.ts";
-import type { Db, Prisma } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
 import type { Logger } from "../log.ts";
-import type { Tx } from "./outbox-store.ts";
+import type { AuthCircuit } from "./circuit.ts";
+import {
+  claimDue,
+  LANES,
+  markFailed,
+  markPaused,
+  markRetry,
+  markSent,
+  type Lane,
+  type OutboxMessage,
+  type Tx,
+} from "./outbox-store.ts";
 
-export interface OutboxMessage {
-  id: bigint;
-  idempotencyKey: string;
-  kind: string;
-  incidentId: number | null;
-  payload: Record<string, unknown>;
-  attempts: number;
-}
+export type { OutboxMessage } from "./outbox-store.ts";
 
-export interface DeliveryContext {
-  tx: Tx;
+/** Writes that go with an outcome, in the transaction that records it. */
+export type RecordOutcome = (tx: Tx, now: Date) => Promise<void>;
+
+export interface Delivery {
   message: OutboxMessage;
+  /** For reads; the handler's writes go in `record`, after the call. */
+  db: Db;
   now: Date;
+  /** Aborted when the lane's timeout expires. */
+  signal: AbortSignal;
 }
 
-export type Handler = (ctx: DeliveryContext) => Promise<Record<string, unknown> | void>;
+export interface Delivered {
+  /** Kept on the message, for looking back. */
+  result?: Record<string, unknown>;
+  record?: RecordOutcome;
+}
+
+export type Handler = (delivery: Delivery) => Promise<Delivered | void>;
 
 /** Thrown by a handler for an error that retrying cannot fix. */
 export class PermanentFailure extends Error {
@@ -45,133 +71,356 @@ export class TransientFailure extends Error {
   constructor(
     message: string,
     readonly retryAfterSeconds?: number,
+    /** Writes to record with the failure (say, telling the channel that the wiki is down). */
+    readonly record?: RecordOutcome,
   ) {
     super(message);
   }
 }
 
+/** Slack refused the bot's token: nothing can be delivered to Slack until that is fixed. */
+export class AuthFailure extends Error {
+  constructor(readonly code: string) {
+    super(`Slack refused the bot's token (${code})`);
+  }
+}
+
+export type Failure = PermanentFailure | TransientFailure | AuthFailure;
+
 export type FailureReporter = (tx: Tx, message: OutboxMessage, error: PermanentFailure, now: Date) => Promise<void>;
+
+export interface LaneSettings {
+  /** Messages of the lane delivered at once. */
+  concurrency: number;
+  /** How long one delivery may take; a slower one counts as a transient failure. */
+  timeoutMs: number;
+  /** How long a claim holds; longer than the timeout, so a live process always records first. */
+  leaseSeconds: number;
+  /** Paused while Slack refuses the token. */
+  usesSlack: boolean;
+}
+
+export const DEFAULT_LEASE_SECONDS = 60;
+
+/** Lane settings for a lease (the Slack lanes' timeout is half of it; exports get longer). */
+export function laneSettings(leaseSeconds = DEFAULT_LEASE_SECONDS): Record<Lane, LaneSettings> {
+  return {
+    pages: { concurrency: 8, timeoutMs: (leaseSeconds * 1000) / 2, leaseSeconds, usesSlack: true },
+    channel: { concurrency: 4, timeoutMs: (leaseSeconds * 1000) / 2, leaseSeconds, usesSlack: true },
+    exports: { concurrency: 1, timeoutMs: 10 * 60_000, leaseSeconds: Math.max(leaseSeconds, 15 * 60), usesSlack: false },
+  };
+}
 
 export interface OutboxOptions {
   db: Db;
   clock: Clock;
   handlers: Record<string, Handler>;
   log: Logger;
-  /** Turns any other error thrown by a handler into a permanent or transient failure. */
-  classify?: (err: unknown) => PermanentFailure | TransientFailure;
+  /** Turns any other error thrown by a handler into a failure of one of the three kinds. */
+  classify?: (err: unknown) => Failure;
   onPermanentFailure?: FailureReporter;
+  /** Pauses the Slack lanes while Slack refuses the token. */
+  circuit?: AuthCircuit;
   maxBackoffSeconds?: number;
   /** A message still failing after this many attempts (transient errors) is given up. */
   maxAttempts?: number;
+  lanes?: Partial<Record<Lane, Partial<LaneSettings>>>;
+  leaseSeconds?: number;
 }
 
 export function backoffSeconds(attempts: number, max: number): number {
   return Math.min(max, 2 ** Math.max(0, attempts - 1));
 }
 
+type Outcome =
+  | { kind: "sent"; result?: Record<string, unknown>; record?: RecordOutcome }
+  | { kind: "retry"; retryAt: Date; error: string; record?: RecordOutcome }
+  | { kind: "failed"; failure: PermanentFailure }
+  | { kind: "paused"; reason: string };
+
+export interface OutboxStats {
+  inFlight: Record<Lane, number>;
+  /** Outcomes waiting in memory for the database. */
+  unrecorded: number;
+  /** Totals since start, by lane and outcome. */
+  outcomes: Record<string, number>;
+  /** Deliveries by kind and result ("ok", or the failure's code), since start. */
+  deliveries: Map<string, number>;
+}
+
 export class Outbox {
+  readonly worker = `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  private readonly lanes: Record<Lane, LaneSettings>;
+  private readonly inFlight = new Map<Lane, number>(LANES.map((l) => [l, 0]));
+  private readonly claiming = new Map<Lane, Promise<void>>();
+  private readonly again = new Set<Lane>();
+  private readonly deliveries = new Set<Promise<void>>();
+  private readonly unrecorded: { message: OutboxMessage; outcome: Outcome }[] = [];
+  private flushing: Promise<boolean> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private draining: Promise<number> | null = null;
-  private again = false;
   private stopped = false;
+  private lastDbComplaintAt = 0;
+  private readonly counts = { outcomes: {} as Record<string, number>, deliveries: new Map<string, number>() };
 
-  constructor(private readonly opts: OutboxOptions) {}
-
-  /**
-   * Claims and delivers one due message. Returns false when nothing was due.
-   */
-  async deliverOne(): Promise<boolean> {
-    const now = this.opts.clock.now();
-    const { db, handlers, log } = this.opts;
-    return db.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<
-          { id: bigint; idempotency_key: string; kind: string; incident_id: number | null; payload: Prisma.JsonValue; attempts: number }[]
-        >`SELECT o.id, o.idempotency_key, o.kind, o.incident_id, o.payload, o.attempts
-            FROM outbox_message o
-           WHERE o.state = 'pending' AND o.next_attempt_at <= ${now}
-             AND NOT EXISTS (SELECT 1 FROM outbox_message e
-                              WHERE e.incident_id = o.incident_id AND e.state = 'pending' AND e.id < o.id)
-           ORDER BY o.next_attempt_at, o.id
-           LIMIT 1
-           FOR UPDATE OF o SKIP LOCKED`;
-        if (rows.length === 0) return false;
-        const r = rows[0];
-        const message: OutboxMessage = {
-          id: r.id,
-          idempotencyKey: r.idempotency_key,
-          kind: r.kind,
-          incidentId: r.incident_id,
-          payload: (r.payload ?? {}) as Record<string, unknown>,
-          attempts: r.attempts + 1,
-        };
-        const handler = handlers[message.kind];
-        try {
-          if (!handler) throw new PermanentFailure(`no handler for outbox messages of kind ${message.kind}`, "no_handler");
-          const result = await handler({ tx, message, now });
-          await tx.outboxMessage.update({
-            where: { id: message.id },
-            data: { state: "sent", sentAt: now, attempts: message.attempts, lastError: null, result: (result ?? undefined) as Prisma.InputJsonValue | undefined },
-          });
-        } catch (err) {
-          const failure = err instanceof PermanentFailure || err instanceof TransientFailure ? err : this.classify(err);
-          const maxAttempts = this.opts.maxAttempts ?? 1000;
-          if (failure instanceof TransientFailure && message.attempts < maxAttempts) {
-            const delay = failure.retryAfterSeconds ?? backoffSeconds(message.attempts, this.opts.maxBackoffSeconds ?? 60);
-            log.warn(`outbox: ${message.kind} ${message.idempotencyKey} failed (attempt ${message.attempts}), retrying in ${delay}s: ${failure.message}`);
-            await tx.outboxMessage.update({
-              where: { id: message.id },
-              data: { attempts: message.attempts, lastError: failure.message, nextAttemptAt: new Date(now.getTime() + delay * 1000) },
-            });
-          } else {
-            const permanent = failure instanceof PermanentFailure ? failure : new PermanentFailure(`gave up after ${message.attempts} attempts: ${failure.message}`, "gave_up");
-            log.error(`outbox: ${message.kind} ${message.idempotencyKey} failed for good: ${permanent.message}`);
-            await tx.outboxMessage.update({ where: { id: message.id }, data: { state: "failed", attempts: message.attempts, lastError: permanent.message } });
-            await this.opts.onPermanentFailure?.(tx, message, permanent, now);
-          }
-        }
-        return true;
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
+  constructor(private readonly opts: OutboxOptions) {
+    const base = laneSettings(opts.leaseSeconds);
+    this.lanes = Object.fromEntries(LANES.map((l) => [l, { ...base[l], ...(opts.lanes?.[l] ?? {}) }])) as Record<Lane, LaneSettings>;
+    for (const l of LANES) {
+      const s = this.lanes[l];
+      if (s.timeoutMs >= s.leaseSeconds * 1000) throw new Error(`outbox lane ${l}: the timeout must be shorter than the lease`);
+    }
   }
 
-  private classify(err: unknown): PermanentFailure | TransientFailure {
+  get settings(): Readonly<Record<Lane, LaneSettings>> {
+    return this.lanes;
+  }
+
+  stats(): OutboxStats {
+    return {
+      inFlight: Object.fromEntries(LANES.map((l) => [l, this.inFlight.get(l) ?? 0])) as Record<Lane, number>,
+      unrecorded: this.unrecorded.length,
+      outcomes: { ...this.counts.outcomes },
+      deliveries: new Map(this.counts.deliveries),
+    };
+  }
+
+  private paused(lane: Lane): boolean {
+    return this.lanes[lane].usesSlack && (this.opts.circuit?.isOpen() ?? false);
+  }
+
+  /** Claims due messages of a lane, up to `limit`. Nothing is claimed while outcomes wait to be recorded. */
+  private async claim(lane: Lane, limit: number): Promise<OutboxMessage[]> {
+    if (limit <= 0 || this.paused(lane)) return [];
+    if (!(await this.flushUnrecorded())) return [];
+    const s = this.lanes[lane];
+    try {
+      return await claimDue(this.opts.db, {
+        lane,
+        limit,
+        now: this.opts.clock.now(),
+        worker: this.worker,
+        leaseSeconds: s.leaseSeconds,
+        maxBackoffSeconds: this.opts.maxBackoffSeconds ?? 60,
+      });
+    } catch (err) {
+      this.complainAboutDatabase(`could not claim messages: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  private complainAboutDatabase(what: string): void {
+    const now = Date.now();
+    if (now - this.lastDbComplaintAt < 30_000) return;
+    this.lastDbComplaintAt = now;
+    this.opts.log.error(`outbox: ${what}; deliveries wait for the database`);
+  }
+
+  /** Calls the handler (bounded by the lane's timeout) and records what came of it. */
+  private async deliver(message: OutboxMessage): Promise<void> {
+    const { handlers, log } = this.opts;
+    const lane = this.lanes[message.lane];
+    const controller = new AbortController();
+    let outcome: Outcome;
+    try {
+      const handler = handlers[message.kind];
+      if (!handler) throw new PermanentFailure(`no handler for outbox messages of kind ${message.kind}`, "no_handler");
+      const delivered = await withTimeout(
+        handler({ message, db: this.opts.db, now: this.opts.clock.now(), signal: controller.signal }),
+        lane.timeoutMs,
+        controller,
+        `${message.kind} timed out after ${lane.timeoutMs / 1000}s`,
+      );
+      outcome = { kind: "sent", result: delivered?.result, record: delivered?.record };
+      this.count(message, "ok");
+      if (lane.usesSlack) this.opts.circuit?.markWorking();
+    } catch (err) {
+      const failure = err instanceof PermanentFailure || err instanceof TransientFailure || err instanceof AuthFailure ? err : this.classify(err);
+      const now = this.opts.clock.now();
+      if (failure instanceof AuthFailure) {
+        this.count(message, failure.code);
+        this.opts.circuit?.open(failure.code);
+        outcome = { kind: "paused", reason: `paused: ${failure.message}` };
+      } else if (failure instanceof TransientFailure && message.attempts < (this.opts.maxAttempts ?? 1000)) {
+        this.count(message, "transient");
+        const delay = failure.retryAfterSeconds ?? backoffSeconds(message.attempts, this.opts.maxBackoffSeconds ?? 60);
+        log.warn(`outbox: ${message.kind} ${message.idempotencyKey} failed (attempt ${message.attempts}), retrying in ${delay}s: ${failure.message}`);
+        outcome = { kind: "retry", retryAt: new Date(now.getTime() + delay * 1000), error: failure.message, record: failure.record };
+      } else {
+        const permanent = failure instanceof PermanentFailure ? failure : new PermanentFailure(`gave up after ${message.attempts} attempts: ${failure.message}`, "gave_up");
+        this.count(message, permanent.code);
+        log.error(`outbox: ${message.kind} ${message.idempotencyKey} failed for good: ${permanent.message}`);
+        outcome = { kind: "failed", failure: permanent };
+      }
+    }
+    this.counts.outcomes[`${message.lane}:${outcome.kind}`] = (this.counts.outcomes[`${message.lane}:${outcome.kind}`] ?? 0) + 1;
+    await this.record(message, outcome);
+  }
+
+  private count(message: OutboxMessage, result: string): void {
+    const key = `${message.kind}\t${result}`;
+    this.counts.deliveries.set(key, (this.counts.deliveries.get(key) ?? 0) + 1);
+  }
+
+  private classify(err: unknown): Failure {
     if (this.opts.classify) return this.opts.classify(err);
     return new TransientFailure(err instanceof Error ? err.message : String(err));
   }
 
-  /** Delivers everything due now, one message after another. Returns how many were handled. */
-  async drain(limit = 10_000): Promise<number> {
-    let handled = 0;
-    while (handled < limit && !this.stopped && (await this.deliverOne())) handled++;
-    return handled;
+  /** Records an outcome, or keeps it in memory while the database is away. */
+  private async record(message: OutboxMessage, outcome: Outcome): Promise<boolean> {
+    try {
+      await this.write(message, outcome);
+      return true;
+    } catch (err) {
+      if (!(await this.databaseAnswers())) {
+        this.unrecorded.push({ message, outcome });
+        this.complainAboutDatabase(`could not record ${message.kind} ${message.idempotencyKey} (${(err as Error).message}); kept in memory`);
+        this.scheduleFlush();
+        return false;
+      }
+      // The database answers, so the outcome's own writes are at fault: never deliver it again.
+      this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
+      const failed: Outcome = { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") };
+      try {
+        await this.write(message, failed);
+      } catch {
+        this.unrecorded.push({ message, outcome: failed });
+        this.scheduleFlush();
+      }
+      return false;
+    }
   }
 
-  /** Asks for a drain soon (after a commit); drains never overlap within a process. */
-  kick(): void {
+  private async write(message: OutboxMessage, outcome: Outcome): Promise<void> {
+    const now = this.opts.clock.now();
+    await this.opts.db.$transaction(
+      async (tx) => {
+        switch (outcome.kind) {
+          case "sent":
+            await markSent(tx, message.id, now, outcome.result);
+            await outcome.record?.(tx, now);
+            return;
+          case "retry":
+            await markRetry(tx, message.id, outcome.retryAt, outcome.error);
+            await outcome.record?.(tx, now);
+            return;
+          case "paused":
+            await markPaused(tx, message.id, now, outcome.reason);
+            return;
+          case "failed":
+            await markFailed(tx, message.id, outcome.failure.message);
+            await this.opts.onPermanentFailure?.(tx, message, outcome.failure, now);
+            return;
+        }
+      },
+      { timeout: 10_000, maxWait: 5_000 },
+    );
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.opts.db.$queryRaw`SELECT 1`;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Records the outcomes kept in memory, oldest first. True when none is left. */
+  private flushUnrecorded(): Promise<boolean> {
+    if (this.unrecorded.length === 0) return Promise.resolve(true);
+    this.flushing ??= (async () => {
+      while (this.unrecorded.length > 0) {
+        const { message, outcome } = this.unrecorded[0];
+        try {
+          await this.write(message, outcome);
+        } catch (err) {
+          if (!(await this.databaseAnswers())) return false;
+          this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
+          this.unrecorded[0] = { message, outcome: { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") } };
+          continue;
+        }
+        this.unrecorded.shift();
+        this.opts.log.info(`outbox: recorded ${message.kind} ${message.idempotencyKey} (${outcome.kind}) now that the database answers`);
+      }
+      return true;
+    })().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private flushTimer: NodeJS.Timeout | null = null;
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.stopped) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flushUnrecorded().then((done) => (done ? this.kick() : this.scheduleFlush()));
+    }, 1000);
+    this.flushTimer.unref();
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.deliveries.add(work);
+    return work.finally(() => this.deliveries.delete(work));
+  }
+
+  private begin(message: OutboxMessage): void {
+    this.inFlight.set(message.lane, (this.inFlight.get(message.lane) ?? 0) + 1);
+    void this.track(
+      this.deliver(message)
+        .catch((err) => this.opts.log.error(`outbox: delivering ${message.kind} failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.inFlight.set(message.lane, (this.inFlight.get(message.lane) ?? 1) - 1);
+          this.pump(message.lane);
+        }),
+    );
+  }
+
+  /** Claims what the lane has room for and starts delivering it; never overlaps itself. */
+  private pump(lane: Lane): void {
     if (this.stopped) return;
-    if (this.draining) {
-      this.again = true;
+    if (this.claiming.has(lane)) {
+      this.again.add(lane);
       return;
     }
-    this.draining = this.drain()
-      .catch((err) => {
-        this.opts.log.error(`outbox: drain failed: ${(err as Error).message}`);
-        return 0;
-      })
+    const free = this.lanes[lane].concurrency - (this.inFlight.get(lane) ?? 0);
+    if (free <= 0) return; // a delivery that finishes pumps again
+    const work = this.claim(lane, free)
+      .then((messages) => messages.forEach((m) => this.begin(m)))
+      .catch((err) => this.opts.log.error(`outbox: ${lane} lane: ${(err as Error).message}`))
       .finally(() => {
-        this.draining = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
+        this.claiming.delete(lane);
+        if (this.again.delete(lane)) this.pump(lane);
       });
+    this.claiming.set(lane, work);
   }
 
-  /** Waits for the drain in progress, if any (for tests and shutdown). */
+  /** Asks every lane to deliver what is due (after a commit, on the interval, when Slack is back). */
+  kick(): void {
+    for (const lane of LANES) this.pump(lane);
+  }
+
+  /** Waits until nothing is being claimed or delivered (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.claiming.size > 0 || this.deliveries.size > 0) {
+      await Promise.allSettled([...this.claiming.values(), ...this.deliveries]);
+    }
+  }
+
+  /**
+   * Delivers everything due now, lane by lane, until nothing is left (tests, the command line).
+   * Asks Slack first whether the token works again when the auth circuit is open.
+   */
+  async drain(limit = 10_000): Promise<number> {
+    let handled = 0;
+    await this.idle();
+    if (this.opts.circuit?.isOpen()) await this.opts.circuit.probe();
+    while (handled < limit && !this.stopped) {
+      const claimed = (await Promise.all(LANES.map((lane) => this.claim(lane, this.lanes[lane].concurrency)))).flat();
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((m) => this.track(this.deliver(m))));
+      handled += claimed.length;
+    }
+    return handled;
   }
 
   start(intervalMs = 1000): void {
@@ -181,10 +430,27 @@ export class Outbox {
     this.kick();
   }
 
+  /** Stops claiming, waits for deliveries in flight and tries once more to record what waits in memory. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.timer = null;
+    this.flushTimer = null;
     await this.idle();
+    if (this.unrecorded.length > 0 && !(await this.flushUnrecorded())) {
+      this.opts.log.error(`outbox: ${this.unrecorded.length} outcome(s) could not be recorded before stopping; those messages repeat after their lease expires`);
+    }
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortController, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new TransientFailure(message));
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,37 +1,18 @@
-// Paging: a page walks its frozen escalation policy until someone acknowledges. Each step is
-// taken in a transaction that also records who was notified (one row per person per step, never
-// two), the timeline events and the direct messages to send (the outbox).
+// Paging, as people do it: start a page (its first step is taken at once), acknowledge it, or
+// escalate it now. The steps that fall due later are taken by the engine's escalation module
+// (engine/modules/escalation.ts); both take steps the same way (take-steps.ts).
 import type { Clock } from "../clock.ts";
 import type { Db, Prisma } from "../db/client.ts";
-import { enqueue, type OutboxEntry, type Tx } from "../engine/outbox-store.ts";
-import { incidentRef, type PageEventData } from "../incidents/lifecycle.ts";
+import { enqueue, type Tx } from "../engine/outbox-store.ts";
+import { incidentRef } from "../incidents/lifecycle.ts";
 import { addTimelineEvents, channelPost, Refusal, type Incident } from "../incidents/service.ts";
 import type { Logger } from "../log.ts";
-import type { NotifyTarget } from "../oncall/rota-file.ts";
-import { onCallAt } from "../oncall/schedule.ts";
-import { loadSchedule } from "../oncall/store.ts";
-import { directPolicy, isExhausted, nextPosition, type FrozenPolicy } from "./steps.ts";
+import { directPolicy, type FrozenPolicy } from "./steps.ts";
+import { toPageRow, type PageRow } from "./store.ts";
+import { takeSteps } from "./take-steps.ts";
 
-/** Timeline actor for what the engine does by itself. */
-export const ENGINE_ACTOR = "incident-bot";
-
-export interface PageRow {
-  id: number;
-  incidentId: number;
-  target: string;
-  policy: FrozenPolicy;
-  message: string | null;
-  pagedById: string;
-  state: "escalating" | "acknowledged" | "exhausted" | "cancelled";
-  round: number;
-  levelIndex: number;
-  nextStepAt: Date | null;
-  acknowledgedById: string | null;
-  acknowledgedAt: Date | null;
-  createdAt: Date;
-}
-
-const toPage = (row: unknown): PageRow => row as PageRow;
+export type { PageRow } from "./store.ts";
+export { ENGINE_ACTOR } from "./take-steps.ts";
 
 export interface PageTarget {
   /** How it is shown: "service:checkout", "schedule:platform-primary", "user:U123". */
@@ -73,7 +54,7 @@ export class EscalationService {
 
   /** Starts a page in the caller's transaction, and takes its first step at once. */
   async startPage(tx: Tx, incident: Incident, target: PageTarget, pagedById: string, message: string | null, now: Date): Promise<PageRow> {
-    const page = toPage(
+    const page = toPageRow(
       await tx.page.create({
         data: {
           incidentId: incident.id,
@@ -89,7 +70,8 @@ export class EscalationService {
     );
     const [started] = await addTimelineEvents(tx, incident.id, pagedById, now, [{ kind: "page_started", pageId: page.id, target: target.label, policy: target.policy.name, message }]);
     await enqueue(tx, [channelPost(incident.id, started)], now);
-    return this.takeDueSteps(tx, page, now, false);
+    const [after] = await takeSteps(tx, [page], now, { log: this.opts.log });
+    return after;
   }
 
   /** `/incident page …` for an incident. */
@@ -116,142 +98,6 @@ export class EscalationService {
   }
 
   /**
-   * Takes every step of a page that is due at `now` (a late tick catches up, each step once).
-   * The page row must be locked by the caller's transaction.
-   */
-  private async takeDueSteps(tx: Tx, page: PageRow, now: Date, manual: boolean): Promise<PageRow> {
-    let current = page;
-    let forced = manual;
-    while (current.state === "escalating" && current.nextStepAt && (forced || current.nextStepAt <= now)) {
-      const stepAt = forced ? now : current.nextStepAt;
-      current = await this.step(tx, current, stepAt, now, forced);
-      forced = false;
-    }
-    return current;
-  }
-
-  private async step(tx: Tx, page: PageRow, stepAt: Date, now: Date, manual: boolean): Promise<PageRow> {
-    const { policy } = page;
-    const position = { round: page.round, levelIndex: page.levelIndex };
-    const events: PageEventData[] = [];
-    const outbox: OutboxEntry[] = [];
-    const level = position.levelIndex + 1;
-
-    if (isExhausted(policy, position)) {
-      const [exhausted] = await addTimelineEvents(tx, page.incidentId, ENGINE_ACTOR, now, [{ kind: "policy_exhausted", pageId: page.id, policy: policy.name, rounds: policy.repeat + 1 }]);
-      await enqueue(tx, [{ ...channelPost(page.incidentId, exhausted), payload: { event: String(exhausted.id), loud: true } }], now);
-      return toPage(await tx.page.update({ where: { id: page.id }, data: { state: "exhausted", nextStepAt: null } }));
-    }
-
-    if (manual || position.round > 0 || position.levelIndex > 0) {
-      events.push({ kind: "escalated", pageId: page.id, level, round: position.round, manual });
-    }
-    const users = await this.whoToNotify(tx, policy.levels[position.levelIndex].notify, now);
-    const newlyNotified: string[] = [];
-    for (const userId of users) {
-      const inserted = await tx.$executeRaw`INSERT INTO page_notification (page_id, round, level_index, user_id, notified_at)
-        VALUES (${page.id}, ${position.round}, ${position.levelIndex}, ${userId}, ${now}) ON CONFLICT DO NOTHING`;
-      if (inserted === 1) newlyNotified.push(userId);
-    }
-    for (const userId of newlyNotified) {
-      events.push({ kind: "page_sent", pageId: page.id, userId, level, round: position.round });
-      // Not queued behind the incident's other messages: a page goes out at once.
-      outbox.push({
-        key: `page:${page.id}:r${position.round}:l${position.levelIndex}:${userId}`,
-        kind: "page.notify",
-        incidentId: null,
-        payload: { pageId: page.id, userId, level, round: position.round, incidentId: page.incidentId },
-      });
-    }
-    if (users.length === 0) events.push({ kind: "nobody_on_call", pageId: page.id, level, round: position.round });
-
-    const written = await addTimelineEvents(tx, page.incidentId, manual ? page.pagedById : ENGINE_ACTOR, now, events);
-    // The channel hears about each step once: the escalation (if any), then who was paged or that nobody was.
-    for (const e of written) if (e.data.kind !== "page_sent") outbox.push(channelPost(page.incidentId, e));
-    const sent = written.filter((e) => e.data.kind === "page_sent");
-    if (sent.length > 0) outbox.push({ ...channelPost(page.incidentId, sent[0]), payload: { event: String(sent[0].id), pageStep: sent.map((e) => String(e.id)) } });
-    await enqueue(tx, outbox, now);
-
-    const { next, delaySeconds } = nextPosition(policy, position);
-    return toPage(
-      await tx.page.update({
-        where: { id: page.id },
-        data: { round: next.round, levelIndex: next.levelIndex, nextStepAt: new Date(stepAt.getTime() + delaySeconds * 1000) },
-      }),
-    );
-  }
-
-  /** The people a level names, on call at `at`, each once. */
-  private async whoToNotify(tx: Tx, targets: NotifyTarget[], at: Date): Promise<string[]> {
-    const users = new Set<string>();
-    for (const target of targets) {
-      if (target.kind === "user") users.add(target.userId);
-      else {
-        const schedule = await loadSchedule(tx, target.name, { from: at, to: new Date(at.getTime() + 1) });
-        if (!schedule) {
-          this.opts.log.warn(`escalation: schedule ${target.name} is not defined; nobody from it is paged`);
-          continue;
-        }
-        for (const u of onCallAt(schedule, at)) users.add(u);
-      }
-    }
-    return [...users];
-  }
-
-  /**
-   * The engine's work: takes the due step of each due page, one page per transaction, claimed with
-   * FOR UPDATE SKIP LOCKED so that several bot processes never take the same step.
-   */
-  async runDue(limit = 1000, batch = 25): Promise<number> {
-    let handled = 0;
-    while (handled < limit) {
-      let took: number;
-      try {
-        took = await this.takeDueBatch(Math.min(batch, limit - handled));
-      } catch (err) {
-        // One page that cannot be stepped must not hold the others back: go one by one.
-        if (batch === 1) throw err;
-        this.opts.log.error(`escalation: a batch of steps failed (${(err as Error).message}); retrying one page at a time`);
-        return handled + (await this.runDueOneByOne(limit - handled));
-      }
-      if (took === 0) break;
-      handled += took;
-    }
-    return handled;
-  }
-
-  private async runDueOneByOne(limit: number): Promise<number> {
-    let handled = 0;
-    while (handled < limit) {
-      try {
-        if ((await this.takeDueBatch(1)) === 0) break;
-      } catch (err) {
-        this.opts.log.error(`escalation: a step failed and will be tried at the next tick: ${(err as Error).message}`);
-        break;
-      }
-      handled++;
-    }
-    return handled;
-  }
-
-  /** Claims up to `size` due pages (FOR UPDATE SKIP LOCKED) and takes their steps, in one transaction. */
-  private async takeDueBatch(size: number): Promise<number> {
-    const now = this.opts.clock.now();
-    return this.opts.db.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM page
-           WHERE state = 'escalating' AND next_step_at <= ${now}
-           ORDER BY next_step_at LIMIT ${size} FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
-        const pages = await tx.page.findMany({ where: { id: { in: rows.map((r) => r.id) } }, orderBy: { nextStepAt: "asc" } });
-        for (const page of pages) await this.takeDueSteps(tx, toPage(page), now, false);
-        return pages.length;
-      },
-      { timeout: 60_000 },
-    );
-  }
-
-  /**
    * Acknowledges a page (or every page under way for an incident): the first acknowledgement
    * stops the escalation for everyone at once. A later one is told who was first.
    */
@@ -262,7 +108,7 @@ export class EscalationService {
       const ids = (await tx.page.findMany({ where, select: { id: true }, orderBy: { id: "asc" } })).map((p) => p.id);
       if (ids.length === 0) throw new Refusal("Nothing to acknowledge: nobody has been paged for this incident.");
       await tx.$queryRaw`SELECT id FROM page WHERE id = ANY(${ids}) ORDER BY id FOR UPDATE`;
-      const pages = (await tx.page.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map(toPage);
+      const pages = (await tx.page.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map(toPageRow);
       const incident = (await tx.incident.findUniqueOrThrow({ where: { id: pages[0].incidentId } })) as Incident;
       const open = pages.filter((p) => p.state === "escalating" || p.state === "exhausted");
       if (open.length === 0) {
@@ -272,7 +118,7 @@ export class EscalationService {
       }
       const acknowledged: PageRow[] = [];
       for (const p of open) {
-        acknowledged.push(toPage(await tx.page.update({ where: { id: p.id }, data: { state: "acknowledged", nextStepAt: null, acknowledgedById: userId, acknowledgedAt: now } })));
+        acknowledged.push(toPageRow(await tx.page.update({ where: { id: p.id }, data: { state: "acknowledged", nextStepAt: null, acknowledgedById: userId, acknowledgedAt: now } })));
         const [event] = await addTimelineEvents(tx, p.incidentId, userId, now, [{ kind: "page_acknowledged", pageId: p.id, userId }]);
         await enqueue(tx, [channelPost(p.incidentId, event)], now);
       }
@@ -285,11 +131,13 @@ export class EscalationService {
     const now = this.opts.clock.now();
     return this.opts.db.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM page WHERE id = ${pageId} FOR UPDATE`;
-      const page = toPage(await tx.page.findUnique({ where: { id: pageId } }));
-      if (!page) throw new Refusal("That page no longer exists.");
+      const row = await tx.page.findUnique({ where: { id: pageId } });
+      if (!row) throw new Refusal("That page no longer exists.");
+      const page = toPageRow(row);
       if (page.state === "acknowledged") throw new Refusal(`Already acknowledged by <@${page.acknowledgedById}>; nothing to escalate.`);
       if (page.state !== "escalating") throw new Refusal(`This page is ${page.state}; nothing to escalate.`);
-      return this.takeDueSteps(tx, { ...page, pagedById: userId }, now, true);
+      const [after] = await takeSteps(tx, [page], now, { log: this.opts.log, manualBy: userId });
+      return after;
     });
   }
 

@@ -51,3 +51,44 @@ export function walk(policy: FrozenPolicy): { position: Position; atSeconds: num
   out.push({ position: p, atSeconds: at }); // the exhaustion
   return out;
 }
+
+export type PageState = "escalating" | "acknowledged" | "exhausted" | "cancelled";
+
+/** Where a page stands: its state and its next step. */
+export interface PageProgress {
+  state: PageState;
+  round: number;
+  levelIndex: number;
+  nextStepAt: Date | null;
+}
+
+export type PlannedStep =
+  | { kind: "notify"; position: Position; stepAt: Date; manual: boolean }
+  | { kind: "exhausted"; stepAt: Date };
+
+/**
+ * The steps of a page that are due at `now`, in order, and where the page stands after them. A
+ * late tick catches up, each step once; steps are timed from when they were due, not from when
+ * they were taken. `manual` (escalate now) takes the next step at once, then catches up as usual.
+ */
+export function dueSteps(policy: FrozenPolicy, progress: PageProgress, now: Date, manual = false): { steps: PlannedStep[]; after: PageProgress } {
+  const steps: PlannedStep[] = [];
+  let { state, nextStepAt } = progress;
+  let position: Position = { round: progress.round, levelIndex: progress.levelIndex };
+  let forced = manual;
+  while (state === "escalating" && nextStepAt && (forced || nextStepAt.getTime() <= now.getTime())) {
+    const stepAt = forced ? now : nextStepAt;
+    if (isExhausted(policy, position)) {
+      steps.push({ kind: "exhausted", stepAt });
+      state = "exhausted";
+      nextStepAt = null;
+      break;
+    }
+    steps.push({ kind: "notify", position, stepAt, manual: forced });
+    const { next, delaySeconds } = nextPosition(policy, position);
+    position = next;
+    nextStepAt = new Date(stepAt.getTime() + delaySeconds * 1000);
+    forced = false;
+  }
+  return { steps, after: { state, round: position.round, levelIndex: position.levelIndex, nextStepAt } };
+}

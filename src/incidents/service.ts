@@ -103,6 +103,29 @@ export async function addTimelineEvents(tx: Tx, incidentId: number, actorId: str
   return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toTimelineEvent);
 }
 
+export interface NewTimelineEvent {
+  incidentId: number;
+  actorId: string;
+  occurredAt: Date;
+  data: TimelineData;
+}
+
+/**
+ * Writes many timeline events, of any incidents, in two statements and in the order given (ids
+ * are taken from the sequence first, so the order is the ids' order).
+ */
+export async function insertTimelineEvents(tx: Tx, events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
+  if (events.length === 0) return [];
+  const ids = (await tx.$queryRaw<{ id: bigint }[]>`SELECT nextval(pg_get_serial_sequence('timeline_event', 'id')) AS id FROM generate_series(1, ${events.length})`)
+    .map((r) => BigInt(r.id))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = events.map((e, i) => ({ id: ids[i], ...timelineRow(e.incidentId, e.actorId, e.occurredAt, e.data) }));
+  await tx.$executeRaw`INSERT INTO timeline_event (id, incident_id, kind, actor_id, occurred_at, data)
+    SELECT * FROM unnest(${rows.map((r) => r.id.toString())}::bigint[], ${rows.map((r) => r.incidentId)}::int[], ${rows.map((r) => r.kind)}::text[],
+                         ${rows.map((r) => r.actorId)}::text[], ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[], ${rows.map((r) => JSON.stringify(r.data))}::jsonb[])`;
+  return events.map((e, i) => ({ id: ids[i], incidentId: e.incidentId, actorId: e.actorId, occurredAt: e.occurredAt, data: e.data }));
+}
+
 /**
  * Writes the postmortem draft and exports it to the wiki (after the commit, retried while the
  * wiki is down). Not queued behind the incident's Slack messages, nor they behind it.

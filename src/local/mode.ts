@@ -95,6 +95,8 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     slackApiUrl: apiUrl,
     announceChannel: SAMPLE_CHANNELS.incidents.id,
     engineTickSeconds: config.ENGINE_TICK_SECONDS,
+    outboxLeaseSeconds: config.OUTBOX_LEASE_SECONDS,
+    readyMaxOutboxAgeSeconds: config.READY_MAX_OUTBOX_AGE_SECONDS,
     postmortem,
   });
   // On loopback: in local mode the bot's receiver is not reachable from other machines.
@@ -113,7 +115,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   let page: LocalServer;
   try {
     page = await startLocalServer(
-      { standIn, bot: { url: `http://127.0.0.1:${botPort}/slack/events`, signingSecret }, clock, log, postmortems, oncall },
+      { standIn, bot: { url: `http://127.0.0.1:${botPort}/slack/events`, signingSecret }, clock, log, postmortems, oncall, health: bot.serveHealth },
       opts.port,
       opts.host ?? "127.0.0.1",
     );

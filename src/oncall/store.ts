@@ -81,6 +81,31 @@ export async function loadSchedule(db: DbClient, name: string, window?: TimeWind
   };
 }
 
+/**
+ * Several schedules with their overrides in [from, to), in two queries whatever their number
+ * (the escalation engine asks for every schedule a batch of steps names). Unknown names are absent.
+ */
+export async function loadSchedules(db: DbClient, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
+  const out = new Map<string, Schedule>();
+  if (names.length === 0) return out;
+  const rows = await db.schedule.findMany({ where: { name: { in: names } } });
+  if (rows.length === 0) return out;
+  const overrides = await db.scheduleOverride.findMany({
+    where: { scheduleId: { in: rows.map((r) => r.id) }, endAt: { gt: window.from }, startAt: { lt: window.to } },
+    select: { scheduleId: true, userId: true, startAt: true, endAt: true },
+    orderBy: [{ startAt: "asc" }, { id: "asc" }],
+  });
+  for (const row of rows) {
+    out.set(row.name, {
+      name: row.name,
+      timezone: row.timezone,
+      layers: layersFromJson(row.layers),
+      overrides: overrides.filter((o) => o.scheduleId === row.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
+    });
+  }
+  return out;
+}
+
 /** Every schedule (without overrides), by name. */
 export async function listSchedules(db: DbClient): Promise<ScheduleSummary[]> {
   const rows = await db.schedule.findMany({ orderBy: { name: "asc" } });

@@ -36,7 +36,9 @@ export async function postmortemCommand(args: string[]): Promise<number> {
       process.stdout.write(renderPostmortem(await postmortemInput(db, incident.id, now), setup.template));
       return 0;
     }
-    const result = await db.$transaction((tx) => exportPostmortem(tx, incident.id, now, { ...setup, log }), { timeout: 120_000 });
+    // The wiki is called outside any transaction; what came of it is recorded afterwards.
+    const result = await exportPostmortem(db, incident.id, now, { ...setup, log });
+    await db.$transaction((tx) => result.record(tx, systemClock.now()));
     console.log(`Exported INC-${number} with the ${setup.exporter.name} exporter: ${result.url ?? result.location}`);
     return 0;
   } finally {

@@ -105,43 +105,56 @@ export interface PostmortemOptions {
   userNames?: (ids: string[]) => Promise<Record<string, string>>;
 }
 
-/** Renders and exports; records where the document is, edits the card, says so in the channel. */
-export async function exportPostmortem(tx: Tx, incidentId: number, now: Date, opts: PostmortemOptions): Promise<{ location: string; url: string | null; markdown: string }> {
-  const input = await postmortemInput(tx, incidentId, now);
+/**
+ * Renders the draft and exports it (outside any transaction: the wiki may be slow); returns what
+ * to record once it is there: where the document is, a timeline event, the card edited and the
+ * link said in the channel.
+ */
+export async function exportPostmortem(
+  db: Db | Tx,
+  incidentId: number,
+  now: Date,
+  opts: PostmortemOptions,
+): Promise<{ location: string; url: string | null; markdown: string; record: (tx: Tx, at: Date) => Promise<void> }> {
+  const input = await postmortemInput(db, incidentId, now);
   if (opts.userNames) input.users = await opts.userNames(peopleIn(input)).catch(() => ({}));
   const markdown = renderPostmortem(input, opts.template);
   const exported = await opts.exporter.export({ incidentNumber: input.incident.number, slug: postmortemSlug(input.incident.title), title: input.incident.title, markdown });
-  const incident = (await tx.incident.update({
-    where: { id: incidentId },
-    data: { postmortemLocation: exported.location, postmortemUrl: exported.url, postmortemExportedAt: now, version: { increment: 1 } },
-  })) as Incident;
-  const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", now, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
-  await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], now);
-  return { location: exported.location, url: exported.url, markdown };
+  const record = async (tx: Tx, at: Date) => {
+    const incident = (await tx.incident.update({
+      where: { id: incidentId },
+      data: { postmortemLocation: exported.location, postmortemUrl: exported.url, postmortemExportedAt: at, version: { increment: 1 } },
+    })) as Incident;
+    const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
+    await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], at);
+  };
+  return { location: exported.location, url: exported.url, markdown, record };
 }
 
 export function postmortemHandlers(opts: PostmortemOptions): Record<string, Handler> {
   return {
-    async "postmortem.export"({ tx, message, now }) {
+    async "postmortem.export"({ db, message, now }) {
       const incidentId = Number(message.payload.incidentId);
-      const incident = (await tx.incident.findUnique({ where: { id: incidentId } })) as Incident | null;
+      const incident = (await db.incident.findUnique({ where: { id: incidentId } })) as Incident | null;
       if (!incident) throw new PermanentFailure(`incident ${incidentId} no longer exists`, "incident_not_found");
       try {
-        const { location, url } = await exportPostmortem(tx, incidentId, now, opts);
+        const { location, url, record } = await exportPostmortem(db, incidentId, now, opts);
         opts.log.info(`${incidentRef(incident.number)}: postmortem draft exported to ${location}`);
-        return { location, url };
+        return { result: { location, url }, record };
       } catch (err) {
         if (!(err instanceof ExportError)) throw err;
         if (!err.retryable) throw new PermanentFailure(`the wiki refused the postmortem: ${err.message}`, "export_failed");
         // The first failure is said in the incident channel; the export keeps being retried.
-        if (message.attempts === 1 && incident.channelId) {
-          await enqueue(
-            tx,
-            [{ key: `postmortem-delayed:${message.id}`, kind: "slack.post", payload: { channel: incident.channelId, text: `:hourglass: The wiki did not take the postmortem draft of ${incidentRef(incident.number)} (${err.message}). I will keep trying; nothing is lost.` } }],
-            now,
-          );
-        }
-        throw new TransientFailure(err.message, err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : undefined);
+        const tell =
+          message.attempts === 1 && incident.channelId
+            ? (tx: Tx, at: Date) =>
+                enqueue(
+                  tx,
+                  [{ key: `postmortem-delayed:${message.id}`, kind: "slack.post", payload: { channel: incident.channelId, text: `:hourglass: The wiki did not take the postmortem draft of ${incidentRef(incident.number)} (${err.message}). I will keep trying; nothing is lost.` } }],
+                  at,
+                )
+            : undefined;
+        throw new TransientFailure(err.message, err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : undefined, tell);
       }
     },
   };

@@ -1,11 +1,17 @@
-// The Bolt app and everything it needs, wired once. HTTP mode serves POST /slack/events and
-// GET /healthz; with SLACK_APP_TOKEN it uses Socket Mode instead.
-import type { Server } from "node:http";
+// The Bolt app and everything it needs, wired once. HTTP mode serves POST /slack/events,
+// GET /healthz (liveness) and GET /readyz (readiness); with SLACK_APP_TOKEN it uses Socket Mode.
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { App, LogLevel } from "@slack/bolt";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
-import { Outbox } from "../engine/outbox.ts";
-import { Engine } from "../engine/scheduler.ts";
+import { DatabaseClock } from "../db/clock.ts";
+import { AuthCircuit } from "../engine/circuit.ts";
+import { Engine } from "../engine/engine.ts";
+import { readinessChecker, type Readiness } from "../engine/health.ts";
+import { escalationModule } from "../engine/modules/escalation.ts";
+import { housekeepingModule } from "../engine/modules/housekeeping.ts";
+import { shiftNoticesModule } from "../engine/modules/shift-notices.ts";
+import { DEFAULT_LEASE_SECONDS, Outbox } from "../engine/outbox.ts";
 import type { PostmortemExporter } from "../postmortem/exporters.ts";
 import { postmortemHandlers } from "../postmortem/service.ts";
 import type { WebClient } from "@slack/web-api";
@@ -17,11 +23,11 @@ import { registerActions } from "./listeners/actions.ts";
 import { registerCommands } from "./listeners/commands.ts";
 import { registerEvents } from "./listeners/events.ts";
 import { registerViews } from "./listeners/views.ts";
-import { classifySlackError, createWebClient } from "./web-client.ts";
-
+import { classifySlackError, createWebClient, SLACK_CALL_TIMEOUT_MS, slackAuthError, SlackIdentity } from "./web-client.ts";
 
 export interface BotOptions {
   db: Db;
+  /** The database's clock in production (db/clock.ts); a clock the test moves in tests. */
   clock: Clock;
   log: Logger;
   botToken: string;
@@ -31,8 +37,12 @@ export interface BotOptions {
   announceChannel?: string | null;
   /** How often the outbox looks for due messages (retries), in ms. */
   outboxIntervalMs?: number;
+  /** How long a delivery's claim holds (the Slack lanes' timeout is half of it). */
+  outboxLeaseSeconds?: number;
   /** Seconds between engine ticks (escalation steps); 0 starts no engine (tests tick by hand). */
   engineTickSeconds?: number;
+  /** /readyz fails when a message has waited longer than this for Slack. */
+  readyMaxOutboxAgeSeconds?: number;
   /** Where postmortem drafts go, and the template they are written from. */
   postmortem: { exporter: PostmortemExporter; template: string };
 }
@@ -45,10 +55,16 @@ export interface BotDeps {
   escalation: EscalationService;
   outbox: Outbox;
   engine: Engine;
+  /** After a transaction committed: deliver its messages, and look again for the next due step. */
+  afterWrite(): void;
 }
 
 export interface Bot extends BotDeps {
   app: InstanceType<typeof App>;
+  circuit: AuthCircuit;
+  readiness(): Promise<Readiness>;
+  /** Answers GET /healthz and /readyz (also served by local mode); false for any other path. */
+  serveHealth(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Starts serving (HTTP: on `port`, 0 picks one; on every interface unless `host` says) and the outbox. Returns the HTTP port. */
   start(port: number, host?: string): Promise<number | null>;
   /** Stops taking requests, lets those in flight finish, and stops the outbox. */
@@ -89,34 +105,66 @@ async function userNames(slack: WebClient, ids: string[]): Promise<Record<string
 
 export function createBot(opts: BotOptions): Bot {
   const { db, clock, log } = opts;
-  const slack = createWebClient(opts.botToken, opts.slackApiUrl);
+  const leaseSeconds = opts.outboxLeaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  // One Slack call is bounded well inside a delivery's timeout (half the lease).
+  const slack = createWebClient(opts.botToken, opts.slackApiUrl, { timeoutMs: Math.min(SLACK_CALL_TIMEOUT_MS, (leaseSeconds * 1000) / 4) });
+  const identity = new SlackIdentity(slack);
   const escalation = new EscalationService({ db, clock, log });
   const incidents = new IncidentService({ db, clock, announceChannel: opts.announceChannel ?? null, pager: escalation });
-  const outbox = new Outbox({
+  let outbox: Outbox;
+  const circuit = new AuthCircuit({ probe: async () => void (await identity.check()), authErrorOf: slackAuthError, clock, log, onClose: () => outbox.kick() });
+  outbox = new Outbox({
     db,
     clock,
     log,
     handlers: {
-      ...slackHandlers(slack, log),
+      ...slackHandlers(slack, identity, log),
       ...postmortemHandlers({ ...opts.postmortem, log, userNames: (ids) => userNames(slack, ids) }),
     },
     classify: classifySlackError,
     onPermanentFailure: reportSlackFailure,
+    circuit,
+    leaseSeconds,
   });
+  const tickSeconds = opts.engineTickSeconds ?? 5;
+  const engine = new Engine({
+    clock,
+    log,
+    modules: [escalationModule({ db, log }), shiftNoticesModule(db, log), housekeepingModule(db)],
+    tickSeconds: Math.max(1, tickSeconds),
+    onWork: () => outbox.kick(),
+    beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
+  });
+  const afterWrite = () => {
+    outbox.kick();
+    engine.rearm();
+  };
+  const readiness = readinessChecker({
+    db,
+    clock,
+    circuit,
+    engine,
+    maxOutboxAgeSeconds: opts.readyMaxOutboxAgeSeconds ?? 120,
+    maxTickAgeSeconds: Math.max(30, 3 * tickSeconds),
+  });
+  const serveHealth = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return true;
+    }
+    if (path === "/readyz") {
+      const r = await readiness();
+      res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }, null, 2)}\n`);
+      return true;
+    }
+    return false;
+  };
 
   // Who the bot is (auth.test) is asked on the first request and remembered; if Slack cannot be
   // reached it is asked again next time, instead of failing the whole process at start-up.
-  let identity: Promise<{ botUserId?: string; botId?: string }> | null = null;
-  const authorize = async () => {
-    identity ??= slack.auth.test().then(
-      (r) => ({ botUserId: r.user_id, botId: r.bot_id }),
-      (err) => {
-        identity = null;
-        throw err;
-      },
-    );
-    return { botToken: opts.botToken, ...(await identity) };
-  };
+  const authorize = async () => ({ botToken: opts.botToken, ...(await identity.get()) });
 
   const socketMode = Boolean(opts.appToken);
   const app = new App({
@@ -129,22 +177,11 @@ export function createBot(opts: BotOptions): Bot {
     ...(socketMode
       ? {}
       : {
-          customRoutes: [
-            {
-              path: "/healthz",
-              method: ["GET"],
-              handler: async (_req, res) => {
-                try {
-                  await db.$queryRaw`SELECT 1`;
-                  res.writeHead(200, { "content-type": "text/plain" });
-                  res.end("ok\n");
-                } catch {
-                  res.writeHead(503, { "content-type": "text/plain" });
-                  res.end("database unavailable\n");
-                }
-              },
-            },
-          ],
+          customRoutes: ["/healthz", "/readyz"].map((path) => ({
+            path,
+            method: ["GET"],
+            handler: (req: IncomingMessage, res: ServerResponse) => void serveHealth(req, res),
+          })),
         }),
   });
   app.error(async (err) => {
@@ -166,8 +203,7 @@ export function createBot(opts: BotOptions): Bot {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
 
-  const engine = new Engine({ db, clock, escalation, outbox, log, tickSeconds: opts.engineTickSeconds ?? 5 });
-  const deps: BotDeps = { db, clock, log, incidents, escalation, outbox, engine };
+  const deps: BotDeps = { db, clock, log, incidents, escalation, outbox, engine, afterWrite };
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
@@ -176,11 +212,16 @@ export function createBot(opts: BotOptions): Bot {
   return {
     ...deps,
     app,
+    circuit,
+    readiness,
+    serveHealth,
     async start(port: number, host?: string) {
+      if (clock instanceof DatabaseClock) await clock.sync().catch((err) => log.warn(`could not read the database's clock: ${(err as Error).message}`));
       // Bolt hands its argument to http.Server#listen, which also takes { port, host }.
       const started = await app.start(host ? ({ port, host } as unknown as number) : port);
+      circuit.start();
       outbox.start(opts.outboxIntervalMs ?? 1000);
-      if (opts.engineTickSeconds !== 0) engine.start();
+      if (tickSeconds !== 0) engine.start();
       if (socketMode) return null;
       const server = started as Server;
       const address = server.address();
@@ -189,6 +230,7 @@ export function createBot(opts: BotOptions): Bot {
     async stop() {
       await app.stop();
       await settled();
+      circuit.stop();
       await engine.stop();
       await outbox.stop();
     },

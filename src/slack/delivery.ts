@@ -1,17 +1,20 @@
 // Outbox handlers that talk to Slack for incidents: the channel, invitations, the pinned card
 // (posted once, then edited in place), posts and announcements, and failure reports.
+//
+// A handler reads what it needs, calls Slack outside any transaction, and returns the writes that
+// go with the outcome (the channel's id, the card's ts); the outbox records them after the call.
 import type { WebClient } from "@slack/web-api";
-import { enqueue } from "../engine/outbox-store.ts";
+import type { Db } from "../db/client.ts";
+import { enqueue, type Tx } from "../engine/outbox-store.ts";
 import { PermanentFailure, type FailureReporter, type Handler } from "../engine/outbox.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
 import { toTimelineEvent, type Incident } from "../incidents/service.ts";
 import { announcement, channelText, incidentCard, pageMessage } from "../incidents/views.ts";
 import type { Logger } from "../log.ts";
-import { slackErrorCode } from "./web-client.ts";
-import type { Tx } from "../engine/outbox-store.ts";
+import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
-async function loadIncident(tx: Tx, id: number | null): Promise<Incident> {
-  const incident = id === null ? null : ((await tx.incident.findUnique({ where: { id } })) as Incident | null);
+async function loadIncident(db: Db | Tx, id: number | null): Promise<Incident> {
+  const incident = id === null ? null : ((await db.incident.findUnique({ where: { id } })) as Incident | null);
   if (!incident) throw new PermanentFailure(`incident ${id} no longer exists`, "incident_not_found");
   return incident;
 }
@@ -32,104 +35,139 @@ async function call<T>(fn: () => Promise<T>, okErrors: string[] = []): Promise<T
   }
 }
 
-export function slackHandlers(slack: WebClient, log: Logger): Record<string, Handler> {
+/** A channel the bot made before this incident's declaration is not this incident's. */
+const ADOPT_CLOCK_SLACK_MS = 10 * 60_000;
+
+/**
+ * After a create whose answer was lost (a timeout, a dropped connection, a process that died
+ * between Slack's answer and our commit), asking again meets `name_taken` for our own channel.
+ * That channel is adopted when the bot created it, after the incident was declared, and no other
+ * incident has it; otherwise the name is someone else's and the next suffix is tried.
+ */
+async function ownChannelNamed(slack: WebClient, identity: SlackIdentity, db: Db, name: string, incident: Incident): Promise<string | null> {
+  const me = await identity.get();
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const res = await slack.conversations.list({ types: "public_channel", exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+    const found = res.channels?.find((c) => c.name === name);
+    if (found?.id) {
+      const createdAtMs = Number(found.created ?? 0) * 1000;
+      if (found.creator !== me.botUserId || createdAtMs < incident.declaredAt.getTime() - ADOPT_CLOCK_SLACK_MS) return null;
+      const owner = await db.incident.findUnique({ where: { channelId: found.id }, select: { id: true } });
+      return owner && owner.id !== incident.id ? null : found.id;
+    }
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return null;
+  }
+  return null;
+}
+
+export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Logger): Record<string, Handler> {
   return {
-    async "incident.create_channel"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
-      if (incident.channelId) return { channel: incident.channelId };
-      // A name already taken gets a suffix: inc-7-db-down, inc-7-db-down-2, …
+    async "incident.create_channel"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
+      if (incident.channelId) return { result: { channel: incident.channelId } };
+      // A name someone else took gets a suffix: inc-7-db-down, inc-7-db-down-2, …
       for (let attempt = 0; attempt < 20; attempt++) {
         const name = channelNameFor(incident.number, incident.title, attempt);
         const res = await call(() => slack.conversations.create({ name, is_private: false }), ["name_taken"]);
-        if (!res) continue;
-        const channelId = res.channel!.id!;
-        await tx.incident.update({ where: { id: incident.id }, data: { channelId, channelName: name } });
-        log.info(`${incidentRef(incident.number)}: created channel #${name} (${channelId})`);
-        return { channel: channelId, name };
+        let channelId = res?.channel?.id ?? null;
+        const adopted = !channelId;
+        if (!channelId) channelId = await ownChannelNamed(slack, identity, db, name, incident);
+        if (!channelId) continue;
+        log.info(`${incidentRef(incident.number)}: ${adopted ? "adopted the channel it had created" : "created channel"} #${name} (${channelId})`);
+        const id = channelId;
+        return {
+          result: { channel: id, name, ...(adopted ? { adopted: true } : {}) },
+          record: async (tx) => void (await tx.incident.updateMany({ where: { id: incident.id, channelId: null }, data: { channelId: id, channelName: name } })),
+        };
       }
       throw new PermanentFailure(`no free channel name for ${incidentRef(incident.number)}`, "name_taken");
     },
 
-    async "incident.invite"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
+    async "incident.invite"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
       const channel = needChannel(incident);
       const users = (message.payload.users as string[]).filter(Boolean);
       if (users.length === 0) return;
       await call(() => slack.conversations.invite({ channel, users: users.join(",") }), ["already_in_channel", "cant_invite_self"]);
-      return { users };
+      return { result: { users } };
     },
 
-    async "incident.post_card"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
-      if (incident.cardTs) return { ts: incident.cardTs };
+    async "incident.post_card"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
+      if (incident.cardTs) return { result: { ts: incident.cardTs } };
       const channel = needChannel(incident);
       const card = incidentCard(incident);
       const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks as never, unfurl_links: false });
-      await tx.incident.update({ where: { id: incident.id }, data: { cardTs: res.ts! } });
-      return { ts: res.ts };
+      return { result: { ts: res.ts }, record: (tx) => recordCard(tx, incident.id, res.ts!) };
     },
 
-    async "incident.pin_card"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
+    async "incident.pin_card"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
       const channel = needChannel(incident);
-      if (!incident.cardTs) return { skipped: "the card was never posted (that failure is reported on its own)" };
+      if (!incident.cardTs) return { result: { skipped: "the card was never posted (that failure is reported on its own)" } };
       await call(() => slack.pins.add({ channel, timestamp: incident.cardTs! }), ["already_pinned"]);
     },
 
-    async "incident.update_card"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
+    async "incident.update_card"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
       const channel = needChannel(incident);
       // Edits render the incident as it is now, so a late edit never shows an older state.
       const card = incidentCard(incident);
       if (!incident.cardTs) {
         const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks as never });
-        await tx.incident.update({ where: { id: incident.id }, data: { cardTs: res.ts! } });
-        return { ts: res.ts, posted: true };
+        return { result: { ts: res.ts, posted: true }, record: (tx) => recordCard(tx, incident.id, res.ts!) };
       }
       await slack.chat.update({ channel, ts: incident.cardTs, text: card.text, blocks: card.blocks as never });
-      return { ts: incident.cardTs };
+      return { result: { ts: incident.cardTs } };
     },
 
     /** A timeline event said in the incident channel (status updates, pages, acknowledgements…). */
-    async "incident.post"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
+    async "incident.post"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
       const channel = needChannel(incident);
       const ids = ((message.payload.pageStep as string[] | undefined) ?? [String(message.payload.event)]).map((id) => BigInt(id));
-      const rows = await tx.timelineEvent.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+      const rows = await db.timelineEvent.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
       if (rows.length === 0) throw new PermanentFailure("timeline event not found", "event_not_found");
       const text = channelText(incident, rows.map(toTimelineEvent), Boolean(message.payload.loud));
       const res = await slack.chat.postMessage({ channel, text, unfurl_links: false });
-      return { ts: res.ts };
+      return { result: { ts: res.ts } };
     },
 
     /** A page: a direct message with Acknowledge and Escalate now, unless it was acknowledged meanwhile. */
-    async "page.notify"({ tx, message }) {
+    async "page.notify"({ db, message }) {
       const { pageId, userId, level } = message.payload as { pageId: number; userId: string; level: number };
-      const page = await tx.page.findUnique({ where: { id: pageId } });
+      const page = await db.page.findUnique({ where: { id: pageId } });
       if (!page) throw new PermanentFailure(`page ${pageId} no longer exists`, "page_not_found");
-      if (page.state !== "escalating" && page.state !== "exhausted") return { skipped: `page is ${page.state}` };
-      const incident = await loadIncident(tx, page.incidentId);
+      if (page.state !== "escalating" && page.state !== "exhausted") return { result: { skipped: `page is ${page.state}` } };
+      const incident = await loadIncident(db, page.incidentId);
       const dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
       const res = await slack.chat.postMessage({ channel: userId, text: dm.text, blocks: dm.blocks as never, unfurl_links: false });
-      return { ts: res.ts, channel: res.channel };
+      return { result: { ts: res.ts, channel: res.channel } };
     },
 
-    async "incident.announce"({ tx, message }) {
-      const incident = await loadIncident(tx, message.incidentId);
+    async "incident.announce"({ db, message }) {
+      const incident = await loadIncident(db, message.incidentId);
       const channel = String(message.payload.channel);
       const eventId = message.payload.event;
-      const row = eventId && eventId !== "declared" ? await tx.timelineEvent.findUnique({ where: { id: BigInt(String(eventId)) } }) : null;
+      const row = eventId && eventId !== "declared" ? await db.timelineEvent.findUnique({ where: { id: BigInt(String(eventId)) } }) : null;
       const res = await slack.chat.postMessage({ channel, text: announcement(incident, row ? toTimelineEvent(row) : null), unfurl_links: false });
-      return { ts: res.ts };
+      return { result: { ts: res.ts } };
     },
 
-    /** A plain message (failure reports, replies to mentions). */
+    /** A plain message (failure reports, replies to mentions, shift notices). */
     async "slack.post"({ message }) {
       const { channel, text, threadTs } = message.payload as { channel: string; text: string; threadTs?: string };
       const res = await slack.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
-      return { ts: res.ts };
+      return { result: { ts: res.ts } };
     },
   };
+}
+
+/** The card's ts, unless another delivery recorded one first. */
+async function recordCard(tx: Tx, incidentId: number, ts: string): Promise<void> {
+  await tx.incident.updateMany({ where: { id: incidentId, cardTs: null }, data: { cardTs: ts } });
 }
 
 const ACTION_NAMES: Record<string, string> = {

@@ -42,8 +42,10 @@ describe("outbox", () => {
         await new Promise((r) => setImmediate(r)); // let the other dispatcher interleave
         delivered.push({ incidentId: message.incidentId, k: Number(message.payload.k), by });
       };
-    const a = new Outbox({ db: t.db, clock, log: memoryLogger(), handlers: { record: handler("a") } });
-    const b = new Outbox({ db: t.connect(), clock, log: memoryLogger(), handlers: { record: handler("b") } });
+    // one message at a time each, so that both take turns
+    const lanes = { channel: { concurrency: 1 } };
+    const a = new Outbox({ db: t.db, clock, log: memoryLogger(), handlers: { record: handler("a") }, lanes });
+    const b = new Outbox({ db: t.connect(), clock, log: memoryLogger(), handlers: { record: handler("b") }, lanes });
     const [na, nb] = await Promise.all([a.drain(), b.drain()]);
     expect(na + nb).toBe(60);
     expect(delivered.length).toBe(60);

@@ -2,7 +2,7 @@
 // Slack stand-in counting every direct message.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EscalationService } from "../../src/escalation/service.ts";
+import { escalationModule } from "../../src/engine/modules/escalation.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { ALICE, applyRotaText, BOB, CAROL, DAVE, ERIN, startHarness, type Harness } from "../support/bot.ts";
 
@@ -188,8 +188,9 @@ describe("escalation", () => {
   it("two engines on one database take each step once; a step claimed by a process that dies is taken by the other", async () => {
     const numbers: number[] = [];
     for (let i = 0; i < 6; i++) numbers.push((await declare(`declare Parallel ${i} sev1 service:checkout`)).number);
-    const a = new EscalationService({ db: h.t.connect(), clock: h.clock, log: memoryLogger() });
-    const b = new EscalationService({ db: h.t.connect(), clock: h.clock, log: memoryLogger() });
+    const a = escalationModule({ db: h.t.connect(), log: memoryLogger() });
+    const b = escalationModule({ db: h.t.connect(), log: memoryLogger() });
+    const run = (m: typeof a) => m.runDue(h.clock.now());
     // a process that claimed one page and then died before committing
     const stuck = await h.t.db.page.findFirstOrThrow({ where: { incident: { number: numbers[0] } } });
     const dying = new pg.Client({ connectionString: h.t.url });
@@ -198,11 +199,11 @@ describe("escalation", () => {
     await dying.query("SELECT id FROM page WHERE id = $1 FOR UPDATE", [stuck.id]);
     for (let step = 0; step < 4; step++) {
       h.clock.advance(step % 2 === 0 ? 5 * MIN : 10 * MIN);
-      await Promise.all([a.runDue(), b.runDue(), a.runDue(), b.runDue()]);
+      await Promise.all([run(a), run(b), run(a), run(b)]);
       if (step === 1) await dying.end(); // the connection drops: its claim is released
       await h.deliver();
     }
-    await Promise.all([a.runDue(), b.runDue()]);
+    await Promise.all([run(a), run(b)]);
     await h.deliver();
     for (const n of numbers) expect(pagesTo(n), `INC-${n}`).toEqual({ [ALICE]: 2, [CAROL]: 2, [DAVE]: 2 });
   });

@@ -16,7 +16,7 @@ function parseValue(raw: string | undefined): ButtonValue | null {
 }
 
 export function registerActions(app: App, deps: BotDeps): void {
-  const { incidents, escalation, outbox, log } = deps;
+  const { incidents, escalation, afterWrite, log } = deps;
 
   async function act(body: BlockAction, value: ButtonValue | null, toChange: (current: Status) => Change | null, client: App["client"]) {
     const userId = body.user.id;
@@ -32,7 +32,7 @@ export function registerActions(app: App, deps: BotDeps): void {
     if (change.kind === "severity" && incident.severity === change.to) return;
     try {
       await incidents.change(incident.id, change, userId, `action:${body.trigger_id}`);
-      outbox.kick();
+      afterWrite();
     } catch (err) {
       if (err instanceof Refusal) return reply(err.message);
       log.error(`action failed: ${(err as Error).stack}`);
@@ -64,7 +64,7 @@ export function registerActions(app: App, deps: BotDeps): void {
       try {
         if (kind === "acknowledge") await escalation.acknowledge({ pageId }, userId);
         else await escalation.escalateNow(pageId, userId);
-        outbox.kick();
+        afterWrite();
       } catch (err) {
         const text = err instanceof Refusal ? err.message : "Something went wrong on our side; nothing was changed. Try `/incident ack` in the incident channel.";
         if (!(err instanceof Refusal)) log.error(`page ${kind} failed: ${(err as Error).stack}`);

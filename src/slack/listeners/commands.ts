@@ -12,7 +12,7 @@ import { answerWithin, type Reply } from "../reply.ts";
 import type { BotDeps } from "../app.ts";
 
 export function registerCommands(app: App, deps: BotDeps): void {
-  const { incidents, escalation, outbox, log, db, clock } = deps;
+  const { incidents, escalation, afterWrite, log, db, clock } = deps;
 
   /** The asker's time zone, from their Slack profile (null when Slack does not say). */
   async function zoneOf(client: App["client"], userId: string): Promise<string | null> {
@@ -72,7 +72,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
   async function change(incidentNumber: number | null, channelId: string, change: Change, userId: string, requestKey: string | undefined): Promise<Reply> {
     const target = await incidents.resolveTarget(channelId, incidentNumber);
     const result = await incidents.change(target.id, change, userId, requestKey);
-    outbox.kick();
+    afterWrite();
     if (result.duplicate) return { text: `${incidentRef(result.incident.number)}: already done.` };
     const elsewhere = target.channelId !== channelId;
     return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
@@ -88,7 +88,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
           { title: cmd.title, severity: cmd.severity ?? "SEV3", commanderId: cmd.commanderId, service: cmd.service, declaredById: userId },
           requestKey,
         );
-        outbox.kick();
+        afterWrite();
         const ref = incidentRef(incident.number);
         return {
           text: `${duplicate ? "Already declared: " : ""}*${ref}* declared (${incident.severity}${cmd.severity ? "" : ", the default; change it with `/incident sev <1-4>`"}) with <@${incident.commanderId}> as commander. Its channel is #${incident.channelName}.`,
@@ -149,20 +149,20 @@ export function registerCommands(app: App, deps: BotDeps): void {
       case "page": {
         const target = await incidents.resolveTarget(channelId, cmd.incident);
         const { page, notified } = await escalation.page(target.id, cmd.target, userId, cmd.message, requestKey);
-        outbox.kick();
+        afterWrite();
         const who = notified.length ? notified.map((u) => `<@${u}>`).join(", ") : "nobody (nobody is on call at the first level; it will escalate)";
         return { text: `${incidentRef(target.number)}: paging ${page.target} — notified ${who}.`, inChannel: target.channelId === channelId };
       }
       case "ack": {
         const target = await incidents.resolveTarget(channelId, cmd.incident);
         const { pages } = await escalation.acknowledge({ incidentId: target.id }, userId);
-        outbox.kick();
+        afterWrite();
         return { text: `${incidentRef(target.number)}: acknowledged by <@${userId}>; escalation stopped (${pages.map((p) => p.target).join(", ")}).`, inChannel: target.channelId === channelId };
       }
       case "action": {
         const target = await incidents.resolveTarget(channelId, cmd.incident);
         const { id } = await addActionItem(db, clock, target.id, { text: cmd.text, ownerId: cmd.ownerId, type: cmd.type }, userId, requestKey);
-        outbox.kick();
+        afterWrite();
         return { text: `${incidentRef(target.number)}: action item #${id} (${cmd.type}${cmd.ownerId ? `, <@${cmd.ownerId}>` : ", no owner yet"}) recorded for the postmortem.`, inChannel: target.channelId === channelId };
       }
       case "actions": {
@@ -174,7 +174,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
       case "postmortem": {
         const target = await incidents.resolveTarget(channelId, cmd.incident);
         await requestPostmortemExport(db, clock, target.id, userId);
-        outbox.kick();
+        afterWrite();
         return { text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation})` : ""}; its link will be posted in the incident channel and added to the card.` };
       }
       case "declare-modal":

@@ -5,7 +5,7 @@ import { enqueue } from "../../engine/outbox-store.ts";
 import type { BotDeps } from "../app.ts";
 
 export function registerEvents(app: App, deps: BotDeps): void {
-  const { db, clock, outbox } = deps;
+  const { db, clock, afterWrite } = deps;
   app.event("app_mention", async ({ event, body }) => {
     const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
     await db.$transaction((tx) =>
@@ -21,6 +21,6 @@ export function registerEvents(app: App, deps: BotDeps): void {
         clock.now(),
       ),
     );
-    outbox.kick();
+    afterWrite();
   });
 }

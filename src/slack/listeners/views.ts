@@ -11,7 +11,7 @@ import type { BotDeps } from "../app.ts";
 type Values = Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null; selected_user?: string | null }>>;
 
 export function registerViews(app: App, deps: BotDeps): void {
-  const { incidents, outbox, log, db, clock } = deps;
+  const { incidents, afterWrite, log, db, clock } = deps;
 
   app.view(ACTIONS.actionItemView, async ({ ack, body, view }) => {
     const values = view.state.values as Values;
@@ -28,7 +28,7 @@ export function registerViews(app: App, deps: BotDeps): void {
     }
     try {
       await addActionItem(db, clock, incidentId, { text, ownerId, type }, body.user.id, `view:${view.id}`);
-      outbox.kick();
+      afterWrite();
       await ack();
     } catch (err) {
       if (err instanceof Refusal && /already added/.test(err.message)) return void (await ack());
@@ -53,7 +53,7 @@ export function registerViews(app: App, deps: BotDeps): void {
     }
     try {
       await incidents.declare({ title, severity: severity!, description, commanderId, declaredById: body.user.id }, `view:${view.id}`);
-      outbox.kick();
+      afterWrite();
       await ack();
     } catch (err) {
       log.error(`declare from the modal failed: ${(err as Error).stack}`);

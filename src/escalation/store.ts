@@ -1,0 +1,128 @@
+// Escalation's tables: pages and who each step notified. Set-based: a batch of due pages is
+// claimed, notified and moved on in a handful of statements, whatever its size.
+import type { Db, Prisma } from "../db/client.ts";
+import type { Tx } from "../engine/outbox-store.ts";
+import type { FrozenPolicy, PageState } from "./steps.ts";
+
+export interface PageRow {
+  id: number;
+  incidentId: number;
+  target: string;
+  policy: FrozenPolicy;
+  message: string | null;
+  pagedById: string;
+  state: PageState;
+  round: number;
+  levelIndex: number;
+  nextStepAt: Date | null;
+  acknowledgedById: string | null;
+  acknowledgedAt: Date | null;
+  createdAt: Date;
+}
+
+/** A page row as Prisma returns it. */
+export function toPageRow(row: {
+  id: number;
+  incidentId: number;
+  target: string;
+  policy: Prisma.JsonValue;
+  message: string | null;
+  pagedById: string;
+  state: string;
+  round: number;
+  levelIndex: number;
+  nextStepAt: Date | null;
+  acknowledgedById: string | null;
+  acknowledgedAt: Date | null;
+  createdAt: Date;
+}): PageRow {
+  return { ...row, policy: row.policy as unknown as FrozenPolicy, state: row.state as PageState };
+}
+
+interface RawPage {
+  id: number;
+  incident_id: number;
+  target: string;
+  policy: Prisma.JsonValue;
+  message: string | null;
+  paged_by_id: string;
+  state: string;
+  round: number;
+  level_index: number;
+  next_step_at: Date | null;
+  acknowledged_by_id: string | null;
+  acknowledged_at: Date | null;
+  created_at: Date;
+}
+
+const fromRaw = (r: RawPage): PageRow => ({
+  id: r.id,
+  incidentId: r.incident_id,
+  target: r.target,
+  policy: r.policy as unknown as FrozenPolicy,
+  message: r.message,
+  pagedById: r.paged_by_id,
+  state: r.state as PageState,
+  round: r.round,
+  levelIndex: r.level_index,
+  nextStepAt: r.next_step_at,
+  acknowledgedById: r.acknowledged_by_id,
+  acknowledgedAt: r.acknowledged_at,
+  createdAt: r.created_at,
+});
+
+/**
+ * Locks up to `size` pages whose next step is due (through the partial index on escalating
+ * pages), skipping pages another process holds, and any listed in `skip`.
+ */
+export async function claimDuePages(tx: Tx, now: Date, size: number, skip: number[] = []): Promise<PageRow[]> {
+  const rows = await tx.$queryRaw<RawPage[]>`SELECT * FROM page
+     WHERE state = 'escalating' AND next_step_at <= ${now} AND NOT (id = ANY(${skip}::int[]))
+     ORDER BY next_step_at, id LIMIT ${size} FOR UPDATE SKIP LOCKED`;
+  return rows.map(fromRaw);
+}
+
+/** When the next step of any page is due (null when no page is escalating). */
+export async function earliestDueAt(db: Db): Promise<Date | null> {
+  const [row] = await db.$queryRaw<{ at: Date | null }[]>`SELECT min(next_step_at) AS at FROM page WHERE state = 'escalating'`;
+  return row?.at ?? null;
+}
+
+export interface NotificationKey {
+  pageId: number;
+  round: number;
+  levelIndex: number;
+  userId: string;
+}
+
+export const notificationKey = (n: NotificationKey): string => `${n.pageId}:${n.round}:${n.levelIndex}:${n.userId}`;
+
+/** Records who each step notifies; returns the keys that are new (a person is notified once per step). */
+export async function insertNotifications(tx: Tx, rows: NotificationKey[], at: Date): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await tx.$queryRaw<NotificationKey[]>`
+    INSERT INTO page_notification (page_id, round, level_index, user_id, notified_at)
+    SELECT p, r, l, u, ${at}::timestamptz FROM unnest(${rows.map((r) => r.pageId)}::int[], ${rows.map((r) => r.round)}::int[],
+                                                   ${rows.map((r) => r.levelIndex)}::int[], ${rows.map((r) => r.userId)}::text[]) AS t(p, r, l, u)
+    ON CONFLICT DO NOTHING
+    RETURNING page_id AS "pageId", round, level_index AS "levelIndex", user_id AS "userId"`;
+  return new Set(inserted.map(notificationKey));
+}
+
+export interface PageProgressUpdate {
+  id: number;
+  state: PageState;
+  round: number;
+  levelIndex: number;
+  nextStepAt: Date | null;
+}
+
+/** Moves many pages on in one statement. */
+export async function updateProgress(tx: Tx, updates: PageProgressUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  await tx.$executeRaw`UPDATE page p SET state = v.state, round = v.round, level_index = v.level_index, next_step_at = v.next_step_at
+    FROM unnest(${updates.map((u) => u.id)}::int[], ${updates.map((u) => u.state)}::text[], ${updates.map((u) => u.round)}::int[],
+                ${updates.map((u) => u.levelIndex)}::int[], ${updates.map((u) => u.nextStepAt?.toISOString() ?? null)}::timestamptz[])
+         AS v(id, state, round, level_index, next_step_at)
+   WHERE p.id = v.id`;
+}
