@@ -1,4 +1,5 @@
 // The `incident-bot` command line.
+import { outboxCommand } from "./cli/outbox.ts";
 import { ConfigError } from "./config.ts";
 import { migrateCommand, serve } from "./main.ts";
 import { oncallCommand, rotaCommand } from "./oncall/cli.ts";
@@ -21,6 +22,10 @@ Commands:
              print the incident's postmortem draft (Markdown)
   postmortem export INC-<n>
              write the draft and export it to the wiki (updates the same document)
+  outbox list [--failed]
+             the messages not delivered yet (or only those that failed for good)
+  outbox retry <id|--failed>
+             deliver a failed message (or every failed message) again
   help       this help
 
 Configuration comes from the environment and a .env file; see .env.example.`;
@@ -40,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return oncallCommand(rest);
     case "postmortem":
       return postmortemCommand(rest);
+    case "outbox":
+      return outboxCommand(rest);
     case undefined:
     case "help":
     case "--help":

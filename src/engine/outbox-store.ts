@@ -29,20 +29,17 @@ export interface OutboxEntry {
   payload?: Record<string, unknown>;
 }
 
+/** Records messages in the caller's transaction, in the order given (one statement, whatever their number). */
 export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promise<void> {
   if (entries.length === 0) return;
-  await tx.outboxMessage.createMany({
-    data: entries.map((e) => ({
-      idempotencyKey: e.key,
-      kind: e.kind,
-      lane: laneOf(e.kind),
-      incidentId: e.incidentId ?? null,
-      payload: (e.payload ?? {}) as Prisma.InputJsonValue,
-      nextAttemptAt: now,
-      createdAt: now,
-    })),
-    skipDuplicates: true,
-  });
+  await tx.$executeRaw`
+    INSERT INTO outbox_message (idempotency_key, kind, lane, incident_id, payload, next_attempt_at, created_at)
+    SELECT e.key, e.kind, e.lane, e.incident_id, e.payload, ${now}::timestamptz, ${now}::timestamptz
+      FROM unnest(${entries.map((e) => e.key)}::text[], ${entries.map((e) => e.kind)}::text[], ${entries.map((e) => laneOf(e.kind))}::text[],
+                  ${entries.map((e) => e.incidentId ?? null)}::int[], ${entries.map((e) => JSON.stringify(e.payload ?? {}))}::jsonb[])
+           WITH ORDINALITY AS e(key, kind, lane, incident_id, payload, n)
+     ORDER BY e.n
+    ON CONFLICT (idempotency_key) DO NOTHING`;
 }
 
 export interface OutboxMessage {
@@ -72,6 +69,8 @@ export interface ClaimOptions {
   now: Date;
   /** Who holds the lease (a process id of our own). */
   worker: string;
+  /** Messages not to claim (this process is still running their handler). */
+  skip?: bigint[];
   leaseSeconds: number;
   /** The longest back-off between attempts. */
   maxBackoffSeconds: number;
@@ -94,6 +93,7 @@ export async function claimDue(db: Db, o: ClaimOptions): Promise<OutboxMessage[]
       FROM (SELECT c.id FROM outbox_message c
              WHERE c.state = 'pending' AND c.lane = ${o.lane} AND c.next_attempt_at <= ${o.now}
                AND (c.locked_until IS NULL OR c.locked_until <= ${o.now})
+               AND NOT (c.id = ANY(${(o.skip ?? []).map(String)}::bigint[]))
                AND NOT EXISTS (SELECT 1 FROM outbox_message e
                                 WHERE e.incident_id = c.incident_id AND e.lane = c.lane AND e.state = 'pending' AND e.id < c.id)
              ORDER BY c.next_attempt_at, c.id

@@ -78,6 +78,9 @@ export class TransientFailure extends Error {
   }
 }
 
+/** A delivery that overran its lane's timeout: it may still be going, so it is not retried before its lease ends. */
+class DeliveryTimeout extends TransientFailure {}
+
 /** Slack refused the bot's token: nothing can be delivered to Slack until that is fixed. */
 export class AuthFailure extends Error {
   constructor(readonly code: string) {
@@ -156,6 +159,8 @@ export class Outbox {
   private readonly again = new Set<Lane>();
   private readonly deliveries = new Set<Promise<void>>();
   private readonly unrecorded: { message: OutboxMessage; outcome: Outcome }[] = [];
+  /** Handlers still running, by message id (one that overran its timeout included): never started twice. */
+  private readonly running = new Set<bigint>();
   private flushing: Promise<boolean> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -197,6 +202,7 @@ export class Outbox {
       return await claimDue(this.opts.db, {
         lane,
         limit,
+        skip: [...this.running],
         now: this.opts.clock.now(),
         worker: this.worker,
         leaseSeconds: s.leaseSeconds,
@@ -220,16 +226,18 @@ export class Outbox {
     const { handlers, log } = this.opts;
     const lane = this.lanes[message.lane];
     const controller = new AbortController();
+    const claimedAt = this.opts.clock.now();
     let outcome: Outcome;
     try {
       const handler = handlers[message.kind];
       if (!handler) throw new PermanentFailure(`no handler for outbox messages of kind ${message.kind}`, "no_handler");
-      const delivered = await withTimeout(
-        handler({ message, db: this.opts.db, now: this.opts.clock.now(), signal: controller.signal }),
-        lane.timeoutMs,
-        controller,
-        `${message.kind} timed out after ${lane.timeoutMs / 1000}s`,
+      this.running.add(message.id);
+      const work = handler({ message, db: this.opts.db, now: claimedAt, signal: controller.signal });
+      void work.then(
+        () => this.running.delete(message.id),
+        () => this.running.delete(message.id),
       );
+      const delivered = await withTimeout(work, lane.timeoutMs, controller, `${message.kind} timed out after ${lane.timeoutMs / 1000}s (it may have happened)`);
       outcome = { kind: "sent", result: delivered?.result, record: delivered?.record };
       this.count(message, "ok");
       if (lane.usesSlack) this.opts.circuit?.markWorking();
@@ -243,8 +251,11 @@ export class Outbox {
       } else if (failure instanceof TransientFailure && message.attempts < (this.opts.maxAttempts ?? 1000)) {
         this.count(message, "transient");
         const delay = failure.retryAfterSeconds ?? backoffSeconds(message.attempts, this.opts.maxBackoffSeconds ?? 60);
-        log.warn(`outbox: ${message.kind} ${message.idempotencyKey} failed (attempt ${message.attempts}), retrying in ${delay}s: ${failure.message}`);
-        outcome = { kind: "retry", retryAt: new Date(now.getTime() + delay * 1000), error: failure.message, record: failure.record };
+        let retryAt = now.getTime() + delay * 1000;
+        // A call that overran may still be going: not again while its lease holds.
+        if (failure instanceof DeliveryTimeout) retryAt = Math.max(retryAt, claimedAt.getTime() + lane.leaseSeconds * 1000);
+        log.warn(`outbox: ${message.kind} ${message.idempotencyKey} failed (attempt ${message.attempts}), retrying at ${new Date(retryAt).toISOString()}: ${failure.message}`);
+        outcome = { kind: "retry", retryAt: new Date(retryAt), error: failure.message, record: failure.record };
       } else {
         const permanent = failure instanceof PermanentFailure ? failure : new PermanentFailure(`gave up after ${message.attempts} attempts: ${failure.message}`, "gave_up");
         this.count(message, permanent.code);
@@ -274,7 +285,7 @@ export class Outbox {
     } catch (err) {
       if (!(await this.databaseAnswers())) {
         this.unrecorded.push({ message, outcome });
-        this.complainAboutDatabase(`could not record ${message.kind} ${message.idempotencyKey} (${(err as Error).message}); kept in memory`);
+        this.opts.log.warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
         this.scheduleFlush();
         return false;
       }
@@ -412,9 +423,9 @@ export class Outbox {
    */
   async drain(limit = 10_000): Promise<number> {
     let handled = 0;
-    await this.idle();
     if (this.opts.circuit?.isOpen()) await this.opts.circuit.probe();
     while (handled < limit && !this.stopped) {
+      await this.idle(); // what the lanes' own pumps are delivering first
       const claimed = (await Promise.all(LANES.map((lane) => this.claim(lane, this.lanes[lane].concurrency)))).flat();
       if (claimed.length === 0) break;
       await Promise.all(claimed.map((m) => this.track(this.deliver(m))));
@@ -449,7 +460,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortControlle
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new TransientFailure(message));
+      reject(new DeliveryTimeout(message));
     }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));

@@ -2,10 +2,9 @@
 // Exit codes: 0 ok, 1 invalid file / unknown schedule (or another failure), 2 usage error.
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../config.ts";
-import { createDb, type Db } from "../db/client.ts";
-import { migrate } from "../db/migrate.ts";
-import { createLogger, type Level } from "../log.ts";
-import { loadConfig, openDatabase } from "../main.ts";
+import { createLogger } from "../log.ts";
+import { loadConfig } from "../main.ts";
+import { withDatabase } from "../runtime.ts";
 import { applyRota, formatPlan, planRota } from "./apply.ts";
 import { parseInstant, parseRotaFile, type Rota } from "./rota-file.ts";
 import { nextHandoff, onCallAt, segments, type Schedule } from "./schedule.ts";
@@ -88,28 +87,6 @@ function instantFlag(parsed: ParsedArgs, name: string): Date | undefined {
   const d = parseInstant(value);
   if (!d) throw new UsageError(`${name}: "${value}" is not an instant; give an ISO 8601 date and time with its offset, ${INSTANT_EXAMPLE}`);
   return d;
-}
-
-function logLevel(): Level {
-  const l = process.env.LOG_LEVEL;
-  return l === "debug" || l === "info" || l === "warn" || l === "error" ? l : "warn";
-}
-
-/** Opens the configured database (embedded when DATABASE_URL is unset), migrated; closes it after. */
-async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const log = createLogger(logLevel());
-  const config = loadConfig(log);
-  const { url, embedded } = await openDatabase(config, log);
-  let db: Db | undefined;
-  try {
-    const result = await migrate(url);
-    if (result.applied.length > 0) log.info(`applied migrations: ${result.applied.join(", ")}`);
-    db = createDb(url, { max: 2 });
-    return await fn(db);
-  } finally {
-    await db?.$disconnect();
-    await embedded?.stop();
-  }
 }
 
 type RotaRead = { ok: true; rota: Rota } | { ok: false };

@@ -162,9 +162,12 @@ export function createBot(opts: BotOptions): Bot {
     return false;
   };
 
-  // Who the bot is (auth.test) is asked on the first request and remembered; if Slack cannot be
-  // reached it is asked again next time, instead of failing the whole process at start-up.
-  const authorize = async () => ({ botToken: opts.botToken, ...(await identity.get()) });
+  // Who the bot is (auth.test) is asked once and remembered. When Slack cannot say (unreachable,
+  // or refusing the token), requests are still handled: what they write waits in the outbox.
+  const authorize = async () => {
+    const me = await identity.get().catch(() => null);
+    return { botToken: opts.botToken, ...(me ?? {}) };
+  };
 
   const socketMode = Boolean(opts.appToken);
   const app = new App({

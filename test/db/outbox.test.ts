@@ -117,3 +117,63 @@ describe("outbox", () => {
     expect((await t.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: "doomed" } })).state).toBe("failed");
   });
 });
+
+describe("outbox leases and lanes", () => {
+  beforeEach(async () => {
+    await t.db.outboxMessage.updateMany({ where: { state: "pending" }, data: { state: "sent" } });
+  });
+
+  it("a handler slower than its lease blocks nothing behind it, is not run twice while it runs, and its attempt and error are recorded", async () => {
+    const i = await incident(40);
+    await t.db.$transaction((tx) =>
+      enqueue(
+        tx,
+        [
+          { key: "slow-export", kind: "postmortem.export", incidentId: null },
+          { key: "slow-card", kind: "slow", incidentId: i.id },
+          { key: "page-behind", kind: "page.notify", incidentId: null },
+          { key: "other-incident", kind: "record", incidentId: null },
+        ],
+        clock.now(),
+      ),
+    );
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const runs: string[] = [];
+    const slow: Handler = async ({ message }) => {
+      runs.push(message.idempotencyKey);
+      await released; // ignores its timeout, as a wedged git push would
+    };
+    const box = new Outbox({
+      db: t.db,
+      clock,
+      log: memoryLogger(),
+      handlers: { "postmortem.export": slow, slow, "page.notify": async ({ message }) => void runs.push(message.idempotencyKey), record: async ({ message }) => void runs.push(message.idempotencyKey) },
+      // timeouts are real milliseconds; leases are on the clock the test moves
+      lanes: { exports: { timeoutMs: 200, leaseSeconds: 60 }, channel: { timeoutMs: 200, leaseSeconds: 60 } },
+    });
+    const started = Date.now();
+    await box.drain();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(runs.sort()).toEqual(["other-incident", "page-behind", "slow-card", "slow-export"]);
+    for (const key of ["slow-export", "slow-card"]) {
+      const row = await t.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: key } });
+      expect(row).toMatchObject({ state: "pending", attempts: 1, lockedUntil: null });
+      expect(row.lastError).toMatch(/timed out/);
+      // not again before its lease would have ended
+      expect(row.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(clock.now().getTime() + 60_000);
+    }
+    for (const key of ["page-behind", "other-incident"]) expect((await t.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: key } })).state).toBe("sent");
+
+    clock.advance(30_000);
+    await box.drain();
+    clock.advance(31_000); // the lease has ended, but this process still runs the first call
+    await box.drain();
+    expect(runs.filter((k) => k.startsWith("slow")).length).toBe(2);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    await box.drain();
+    expect(runs.filter((k) => k === "slow-card").length).toBe(2);
+    expect(await t.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: "slow-card" } })).toMatchObject({ state: "sent", attempts: 2 });
+  });
+});

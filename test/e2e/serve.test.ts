@@ -33,7 +33,7 @@ describe("incident-bot serve", () => {
     expect(p.output()).not.toContain("wrong-secret-token");
   });
 
-  it("migrates, serves /slack/events and /healthz, and stops cleanly on SIGTERM", async () => {
+  it("migrates, serves /slack/events, /healthz and /readyz, and stops cleanly on SIGTERM", async () => {
     const t = await freshDatabase();
     cleanups.push(() => t.drop());
     // an empty database: serve applies the migrations itself
@@ -67,6 +67,11 @@ describe("incident-bot serve", () => {
     // the outbox delivers on its own in a running bot
     const channel = await until("the incident channel", async () => slack.channel("inc-1-served-for-real"), p.output);
     await until("the pinned card", async () => slack.messages(channel.id).find((m) => m.pinned), p.output);
+    const ready = await until("readiness", async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return r.status === 200 ? ((await r.json()) as { checks: Record<string, { ok: boolean }> }) : undefined;
+    }, p.output);
+    expect(Object.keys(ready.checks).sort()).toEqual(["database", "engine", "migrations", "outbox", "slack"]);
 
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);

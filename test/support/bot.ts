@@ -7,9 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft.ts";
 import { createDirectoryExporter, type PostmortemExporter } from "../../src/postmortem/exporters.ts";
-import { ManualClock } from "../../src/clock.ts";
+import { ManualClock, type Clock } from "../../src/clock.ts";
 import { memoryLogger } from "../../src/log.ts";
-import { createBot, type Bot } from "../../src/slack/app.ts";
+import { createBot, type Bot, type BotOptions } from "../../src/slack/app.ts";
 import { SlackStandIn, type StandInUser } from "../../src/slack/standin/index.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
 import { applyRota } from "../../src/oncall/apply.ts";
@@ -61,31 +61,76 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { announce?: boolean; rota?: string; exporter?: PostmortemExporter } = {}): Promise<Harness> {
-  const t = await freshDatabase();
-  if (opts.rota) await applyRotaText(t.db, opts.rota);
-  const clock = new ManualClock("2026-03-01T10:00:00Z");
-  const slack = new SlackStandIn({ token: TOKEN, users: PEOPLE, clock: () => clock.now() });
+/** The Slack stand-in with the test people, an announce channel and #general. */
+export async function startStandIn(clock?: Clock): Promise<{ slack: SlackStandIn; apiUrl: string; announce: string; general: string }> {
+  const slack = new SlackStandIn({ token: TOKEN, users: PEOPLE, clock: clock ? () => clock.now() : undefined });
   const apiUrl = await slack.start();
   const announce = slack.addChannel("incidents", { members: [slack.botUserId, ...PEOPLE.map((p) => p.id)] }).id;
-  const general = slack.addChannel("general", { members: [slack.botUserId, ...PEOPLE.map((p) => p.id)] });
-  const log = memoryLogger();
+  const general = slack.addChannel("general", { members: [slack.botUserId, ...PEOPLE.map((p) => p.id)] }).id;
+  return { slack, apiUrl, announce, general };
+}
+
+/** A bot on a loopback port against the stand-in; the caller says how time and the engine go. */
+export async function startBot(o: { db: Db; clock: Clock; apiUrl: string; announce: string | null; log?: ReturnType<typeof memoryLogger>; options?: Partial<BotOptions> }): Promise<{ bot: Bot; url: string; log: ReturnType<typeof memoryLogger> }> {
+  const log = o.log ?? memoryLogger();
   const bot = createBot({
-    db: t.db,
-    clock,
+    db: o.db,
+    clock: o.clock,
     log,
     botToken: TOKEN,
     signingSecret: SIGNING_SECRET,
-    slackApiUrl: apiUrl,
-    announceChannel: opts.announce === false ? null : announce,
+    slackApiUrl: o.apiUrl,
+    announceChannel: o.announce,
     outboxIntervalMs: 3_600_000, // tests deliver by hand
     engineTickSeconds: 0, // and tick by hand
-    postmortem: { exporter: opts.exporter ?? createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }), template: DEFAULT_TEMPLATE },
+    postmortem: { exporter: createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }), template: DEFAULT_TEMPLATE },
+    ...o.options,
   });
   const port = await bot.start(0);
-  const url = `http://127.0.0.1:${port}/slack/events`;
-  let seq = 0;
+  return { bot, url: `http://127.0.0.1:${port}/slack/events`, log };
+}
 
+let commandSeq = 0;
+
+/** A signed slash command, as Slack sends it, to the bot at `url`. */
+export async function postCommand(
+  url: string,
+  slack: SlackStandIn,
+  text: string,
+  o: { user?: string; channel: string; triggerId?: string; headers?: Record<string, string> },
+): Promise<{ status: number; text: string }> {
+  const user = o.user ?? ALICE;
+  const form = new URLSearchParams({
+    token: "verification-token",
+    team_id: slack.teamId,
+    team_domain: "example",
+    channel_id: o.channel,
+    channel_name: slack.channel(o.channel)?.name ?? "directmessage",
+    user_id: user,
+    user_name: PEOPLE.find((p) => p.id === user)?.name ?? "someone",
+    command: "/incident",
+    text,
+    api_app_id: slack.appId,
+    response_url: `https://hooks.slack.com/commands/${slack.teamId}/${++commandSeq}/x`,
+    trigger_id: o.triggerId ?? slack.issueTriggerId(user),
+  }).toString();
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...sign(form), ...(o.headers ?? {}) }, body: form });
+  return { status: res.status, text: await res.text() };
+}
+
+export async function startHarness(opts: { announce?: boolean; rota?: string; exporter?: PostmortemExporter; options?: Partial<BotOptions> } = {}): Promise<Harness> {
+  const t = await freshDatabase();
+  if (opts.rota) await applyRotaText(t.db, opts.rota);
+  const clock = new ManualClock("2026-03-01T10:00:00Z");
+  const { slack, apiUrl, announce, general: generalId } = await startStandIn(clock);
+  const general = { id: generalId };
+  const { bot, url, log } = await startBot({
+    db: t.db,
+    clock,
+    apiUrl,
+    announce: opts.announce === false ? null : announce,
+    options: { ...(opts.exporter ? { postmortem: { exporter: opts.exporter, template: DEFAULT_TEMPLATE } } : {}), ...opts.options },
+  });
   const post: Harness["post"] = async (body, o = {}) => {
     const headers: Record<string, string> = {
       "content-type": o.contentType ?? "application/x-www-form-urlencoded",
@@ -107,26 +152,10 @@ export async function startHarness(opts: { announce?: boolean; rota?: string; ex
     announce,
     post,
     async command(text, o = {}) {
-      const user = o.user ?? ALICE;
-      const channel = o.channel ?? general.id;
-      const form = new URLSearchParams({
-        token: "verification-token",
-        team_id: slack.teamId,
-        team_domain: "example",
-        channel_id: channel,
-        channel_name: slack.channel(channel)?.name ?? "directmessage",
-        user_id: user,
-        user_name: PEOPLE.find((p) => p.id === user)?.name ?? "someone",
-        command: "/incident",
-        text,
-        api_app_id: slack.appId,
-        response_url: `https://hooks.slack.com/commands/${slack.teamId}/${++seq}/x`,
-        trigger_id: o.triggerId ?? slack.issueTriggerId(user),
-      });
-      const res = await post(form.toString(), { headers: o.headers });
+      const res = await postCommand(url, slack, text, { channel: general.id, ...o });
       await bot.settled();
       if (res.status !== 200) throw new Error(`command answered HTTP ${res.status}: ${res.text}`);
-      return res.text ? res.json() : null;
+      return res.text ? JSON.parse(res.text) : null;
     },
     async click({ user, channel, actionId, value, selectedValue, messageTs }) {
       const action = selectedValue

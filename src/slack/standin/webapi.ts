@@ -68,7 +68,8 @@ export type Fault =
   | { status: 429; retryAfterSeconds: number }
   | { status: 500 | 502 | 503 }
   | { error: string }
-  | { network: true }; // destroy the socket without answering
+  | { network: true } // destroy the socket without answering
+  | { delayMs: number }; // do the call, but answer only after this long (a slow Slack)
 
 export type StandInChange =
   | { kind: "user"; id: string }
@@ -130,6 +131,7 @@ export class SlackStandIn extends EventEmitter {
   private readonly triggers = new Map<string, { userId?: string; issuedAt: number; used: boolean }>();
   private readonly faults: { method: string; fault: Fault; remaining: number }[] = [];
   private isDown = false;
+  private tokenRefusal: string | null = null;
   private allowed: Set<string> | null = null;
   private lastTsMicros = 0;
   private rng = 0x5eed1e55;
@@ -199,6 +201,8 @@ export class SlackStandIn extends EventEmitter {
       req.socket.destroy();
       return;
     }
+    if (answer.delayMs > 0) await new Promise((r) => setTimeout(r, answer.delayMs));
+    if (req.socket.destroyed) return; // the client gave up waiting
     res.writeHead(answer.status, answer.headers).end(answer.body);
   }
 
@@ -223,6 +227,14 @@ export class SlackStandIn extends EventEmitter {
   /** While down, every call answers HTTP 503. */
   down(on: boolean): void {
     this.isDown = on;
+  }
+
+  /**
+   * Refuses the bot's token with this error (`invalid_auth`, `token_revoked`, `account_inactive`…)
+   * on every call, as Slack does once a token is revoked; null accepts it again.
+   */
+  refuseToken(code: string | null): void {
+    this.tokenRefusal = code;
   }
 
   /** Only these methods are expected; any other call is recorded in `unexpected` (null = all implemented ones). */
@@ -315,6 +327,7 @@ export class SlackStandIn extends EventEmitter {
     const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
     let response: Json | undefined;
     let network = false;
+    let delayMs = 0;
     let standInBug = false;
     const handler = Object.hasOwn(this.methods, method) ? this.methods[method] : undefined;
     const fault = this.isDown ? undefined : this.takeFault(method);
@@ -331,6 +344,8 @@ export class SlackStandIn extends EventEmitter {
       if (fault.status === 429) headers["retry-after"] = String(fault.retryAfterSeconds);
     } else if (fault && "error" in fault) {
       response = { ok: false, error: fault.error };
+    } else if (this.tokenRefusal && handler) {
+      response = { ok: false, error: this.tokenRefusal };
     } else if (!handler) {
       response = { ok: false, error: "unknown_method", req_method: method };
     } else if (!token) {
@@ -357,7 +372,8 @@ export class SlackStandIn extends EventEmitter {
     this.calls.push(call);
     if (!handler || standInBug || (this.allowed && !this.allowed.has(method))) this.unexpected.push(call);
     this.emit("call", call);
-    return { network, status, headers, body: response === undefined ? "" : JSON.stringify(response) };
+    if (fault && "delayMs" in fault) delayMs = fault.delayMs;
+    return { network, delayMs, status, headers, body: response === undefined ? "" : JSON.stringify(response) };
   }
 
   private takeFault(method: string): Fault | undefined {
