@@ -16,6 +16,17 @@ const url = (what: string) =>
     }
   }, `expected ${what}`);
 
+/** A whole number in [min, max], `fallback` when unset. */
+const wholeNumber = (fallback: number, min: number, max: number, message: string) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? String(fallback) : v),
+    z
+      .string()
+      .regex(/^\d+$/, message)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, message),
+  );
+
 const schema = z.object({
   DATABASE_URL: optional(
     url("a PostgreSQL URL like postgresql://user:password@localhost:5432/incident_bot").refine(
@@ -33,41 +44,13 @@ const schema = z.object({
       .transform((v) => (v.endsWith("/") ? v : `${v}/`))
       .default("https://slack.com/api/"),
   ),
-  PORT: z.preprocess(
-    (v) => (v === undefined || v === "" ? "3000" : v),
-    z
-      .string()
-      .regex(/^\d+$/, "expected a port number from 0 to 65535")
-      .transform(Number)
-      .refine((n) => n >= 0 && n <= 65535, "expected a port number from 0 to 65535"),
-  ),
+  PORT: wholeNumber(3000, 0, 65535, "expected a port number from 0 to 65535"),
   INCIDENT_ANNOUNCE_CHANNEL: optional(
     z.string().regex(/^[CG][A-Z0-9]{2,}$|^#?[a-z0-9_-]{1,80}$/, "expected a channel id like C0123456789"),
   ),
-  ENGINE_TICK_SECONDS: z.preprocess(
-    (v) => (v === undefined || v === "" ? "5" : v),
-    z
-      .string()
-      .regex(/^\d+$/, "expected whole seconds from 1 to 59")
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= 59, "expected whole seconds from 1 to 59"),
-  ),
-  OUTBOX_LEASE_SECONDS: z.preprocess(
-    (v) => (v === undefined || v === "" ? "60" : v),
-    z
-      .string()
-      .regex(/^\d+$/, "expected whole seconds from 2 to 3600")
-      .transform(Number)
-      .refine((n) => n >= 2 && n <= 3600, "expected whole seconds from 2 to 3600"),
-  ),
-  READY_MAX_OUTBOX_AGE_SECONDS: z.preprocess(
-    (v) => (v === undefined || v === "" ? "120" : v),
-    z
-      .string()
-      .regex(/^\d+$/, "expected whole seconds, at least 1")
-      .transform(Number)
-      .refine((n) => n >= 1, "expected whole seconds, at least 1"),
-  ),
+  ENGINE_TICK_SECONDS: wholeNumber(5, 1, 59, "expected whole seconds from 1 to 59"),
+  OUTBOX_LEASE_SECONDS: wholeNumber(60, 2, 3600, "expected whole seconds from 2 to 3600"),
+  READY_MAX_OUTBOX_AGE_SECONDS: wholeNumber(120, 1, Number.MAX_SAFE_INTEGER, "expected whole seconds, at least 1"),
   DATA_DIR: z.preprocess((v) => (v === undefined || v === "" ? ".data" : v), z.string()),
   LOG_LEVEL: z.preprocess(
     (v) => (v === undefined || v === "" ? "info" : v),

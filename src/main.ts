@@ -121,10 +121,11 @@ export async function serve(): Promise<void> {
       engineTickSeconds: config.ENGINE_TICK_SECONDS,
       outboxLeaseSeconds: config.OUTBOX_LEASE_SECONDS,
       readyMaxOutboxAgeSeconds: config.READY_MAX_OUTBOX_AGE_SECONDS,
+      healthPort: config.PORT,
       postmortem,
     });
     const port = await bot.start(config.PORT);
-    if (port === null) log.info("connected to Slack in Socket Mode");
+    if (port === null) log.info(`connected to Slack in Socket Mode (liveness and readiness: http://0.0.0.0:${config.PORT}/healthz and /readyz)`);
     else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (liveness: /healthz, readiness: /readyz)`);
     stop = () => bot.stop();
   }

@@ -176,10 +176,6 @@ export class Outbox {
     }
   }
 
-  get settings(): Readonly<Record<Lane, LaneSettings>> {
-    return this.lanes;
-  }
-
   stats(): OutboxStats {
     return {
       inFlight: Object.fromEntries(LANES.map((l) => [l, this.inFlight.get(l) ?? 0])) as Record<Lane, number>,

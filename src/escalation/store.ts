@@ -21,21 +21,7 @@ export interface PageRow {
 }
 
 /** A page row as Prisma returns it. */
-export function toPageRow(row: {
-  id: number;
-  incidentId: number;
-  target: string;
-  policy: Prisma.JsonValue;
-  message: string | null;
-  pagedById: string;
-  state: string;
-  round: number;
-  levelIndex: number;
-  nextStepAt: Date | null;
-  acknowledgedById: string | null;
-  acknowledgedAt: Date | null;
-  createdAt: Date;
-}): PageRow {
+export function toPageRow(row: Omit<PageRow, "policy" | "state"> & { policy: Prisma.JsonValue; state: string }): PageRow {
   return { ...row, policy: row.policy as unknown as FrozenPolicy, state: row.state as PageState };
 }
 

@@ -39,6 +39,8 @@ export interface BotOptions {
   outboxIntervalMs?: number;
   /** How long a delivery's claim holds (the Slack lanes' timeout is half of it). */
   outboxLeaseSeconds?: number;
+  /** In Socket Mode, where /healthz and /readyz are served (HTTP mode serves them with /slack/events). */
+  healthPort?: number;
   /** Seconds between engine ticks (escalation steps); 0 starts no engine (tests tick by hand). */
   engineTickSeconds?: number;
   /** /readyz fails when a message has waited longer than this for Slack. */
@@ -177,15 +179,13 @@ export function createBot(opts: BotOptions): Bot {
     socketMode,
     logger: boltLogger(log),
     clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 } },
-    ...(socketMode
-      ? {}
-      : {
-          customRoutes: ["/healthz", "/readyz"].map((path) => ({
-            path,
-            method: ["GET"],
-            handler: (req: IncomingMessage, res: ServerResponse) => void serveHealth(req, res),
-          })),
-        }),
+    // HTTP mode serves these beside /slack/events; Socket Mode on a port of their own.
+    customRoutes: ["/healthz", "/readyz"].map((path) => ({
+      path,
+      method: ["GET"],
+      handler: (req: IncomingMessage, res: ServerResponse) => void serveHealth(req, res),
+    })),
+    ...(socketMode ? { installerOptions: { port: opts.healthPort ?? 3000 } } : {}),
   });
   app.error(async (err) => {
     log.error(`bolt: ${err.message}`);

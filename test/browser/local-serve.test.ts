@@ -50,6 +50,13 @@ describe("incident-bot serve without Slack credentials", () => {
       },
       p.output,
     );
+    // liveness and readiness, as in HTTP mode
+    expect((await fetch(`${base}healthz`)).status).toBe(200);
+    const ready = await until("readiness", async () => {
+      const r = await fetch(`${base}readyz`);
+      return r.status === 200 ? ((await r.json()) as { status: string; failing: string[] }) : undefined;
+    }, p.output);
+    expect(ready).toMatchObject({ status: "ready", failing: [] });
     // postmortem drafts default to <DATA_DIR>/postmortems (DATA_DIR is .data in the working directory)
     expect(existsSync(path.join(cwd, ".data/postmortems"))).toBe(true);
 
