@@ -160,7 +160,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = effectiveDataDir(options.dataDir);
   const env = { ...process.env, LC_ALL: "C", LC_MESSAGES: "C", LANG: "C" };
   await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
-  if (isRoot) await fs.chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
+  // The postgres user must be able to enter the parent folder: add that for others, keeping the
+  // folder's other bits (the parent may be the system's temporary folder, whose sticky bit matters).
+  if (isRoot) {
+    const parent = path.dirname(dataDir);
+    const mode = statSync(parent).mode & 0o7777;
+    if ((mode & 0o005) !== 0o005) await fs.chmod(parent, mode | 0o005).catch(() => undefined);
+  }
 
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await fs.rm(dataDir, { recursive: true, force: true });
