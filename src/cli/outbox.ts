@@ -1,7 +1,7 @@
 // `incident-bot outbox list [--failed]` and `incident-bot outbox retry <id|--failed>`: see what the
 // bot has not delivered, and put messages that failed for good back in their lane (the running
 // bot delivers them).
-import { listMessages, retryFailed, type StoredMessage } from "../engine/outbox-store.ts";
+import { listMessages, retryFailed, type StoredMessage } from "../engine/store.ts";
 import { withDatabase } from "../runtime.ts";
 
 export const OUTBOX_USAGE = `Usage: incident-bot outbox list [--failed]     messages not delivered yet (or only those that failed for good)

@@ -5,9 +5,10 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { readMigrations } from "../db/migrate.ts";
+import { appliedMigrations, ping } from "../db/tx.ts";
 import type { AuthCircuit } from "./circuit.ts";
 import type { Engine } from "./engine.ts";
-import { backlog } from "./outbox-store.ts";
+import { backlog } from "./store.ts";
 
 export interface CheckResult {
   ok: boolean;
@@ -49,17 +50,13 @@ export function readinessChecker(opts: ReadinessOptions): () => Promise<Readines
   let migrationsApplied = false;
 
   const database = async (): Promise<CheckResult> => {
-    await within(opts.db.$queryRaw`SELECT 1`, "the database");
+    await within(ping(opts.db), "the database");
     return { ok: true, detail: "answers" };
   };
 
   const migrations = async (): Promise<CheckResult> => {
     if (migrationsApplied) return { ok: true, detail: "applied" };
-    const rows = await within(
-      opts.db.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-      "the database",
-    );
-    const applied = new Set(rows.map((r) => r.migration_name));
+    const applied = new Set(await within(appliedMigrations(opts.db), "the database"));
     const missing = readMigrations().filter((m) => !applied.has(m.name)).map((m) => m.name);
     if (missing.length > 0) return { ok: false, detail: `not applied: ${missing.join(", ")} (run incident-bot migrate)` };
     migrationsApplied = true;

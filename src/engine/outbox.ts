@@ -20,21 +20,13 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
+import { inTransaction, ping, type Tx } from "../db/tx.ts";
 import type { Logger } from "../log.ts";
 import type { AuthCircuit } from "./circuit.ts";
-import {
-  claimDue,
-  LANES,
-  markFailed,
-  markPaused,
-  markRetry,
-  markSent,
-  type Lane,
-  type OutboxMessage,
-  type Tx,
-} from "./outbox-store.ts";
+import { LANES, type Lane } from "../db/outbox.ts";
+import { claimDue, markFailed, markPaused, markRetry, markSent, type OutboxMessage } from "./store.ts";
 
-export type { OutboxMessage } from "./outbox-store.ts";
+export type { OutboxMessage } from "./store.ts";
 
 /** Writes that go with an outcome, in the transaction that records it. */
 export type RecordOutcome = (tx: Tx, now: Date) => Promise<void>;
@@ -300,7 +292,8 @@ export class Outbox {
 
   private async write(message: OutboxMessage, outcome: Outcome): Promise<void> {
     const now = this.opts.clock.now();
-    await this.opts.db.$transaction(
+    await inTransaction(
+      this.opts.db,
       async (tx) => {
         switch (outcome.kind) {
           case "sent":
@@ -320,13 +313,13 @@ export class Outbox {
             return;
         }
       },
-      { timeout: 10_000, maxWait: 5_000 },
+      { timeoutMs: 10_000, maxWaitMs: 5_000 },
     );
   }
 
   private async databaseAnswers(): Promise<boolean> {
     try {
-      await this.opts.db.$queryRaw`SELECT 1`;
+      await ping(this.opts.db);
       return true;
     } catch {
       return false;

@@ -1,7 +1,8 @@
-// Escalation's tables: pages and who each step notified. Set-based: a batch of due pages is
-// claimed, notified and moved on in a handful of statements, whatever its size.
+// Escalation's tables: pages and who each step notified. The only file that reads or writes them.
+// Set-based where the engine needs it: a batch of due pages is claimed, notified and moved on in a
+// handful of statements, whatever its size.
 import type { Db, Prisma } from "../db/client.ts";
-import type { Tx } from "../engine/outbox-store.ts";
+import type { DbClient, Tx } from "../db/tx.ts";
 import type { FrozenPolicy, PageState } from "./steps.ts";
 
 export interface PageRow {
@@ -111,4 +112,58 @@ export async function updateProgress(tx: Tx, updates: PageProgressUpdate[]): Pro
                 ${updates.map((u) => u.levelIndex)}::int[], ${updates.map((u) => u.nextStepAt?.toISOString() ?? null)}::timestamptz[])
          AS v(id, state, round, level_index, next_step_at)
    WHERE p.id = v.id`;
+}
+
+export interface NewPage {
+  incidentId: number;
+  target: string;
+  policy: FrozenPolicy;
+  message: string | null;
+  pagedById: string;
+  createdAt: Date;
+}
+
+/** A page whose first step is due at once. */
+export async function createPage(tx: Tx, p: NewPage): Promise<PageRow> {
+  return toPageRow(
+    await tx.page.create({
+      data: { ...p, policy: p.policy as unknown as Prisma.InputJsonValue, state: "escalating", nextStepAt: p.createdAt },
+    }),
+  );
+}
+
+/** Locks these pages (in id order, so two transactions never deadlock) and reads them. */
+export async function lockPages(tx: Tx, ids: number[]): Promise<PageRow[]> {
+  if (ids.length === 0) return [];
+  await tx.$queryRaw`SELECT id FROM page WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
+  return (await tx.page.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map(toPageRow);
+}
+
+/** The ids of a page, or of every page of an incident. */
+export async function pageIds(tx: DbClient, of: { pageId: number } | { incidentId: number }): Promise<number[]> {
+  const where = "pageId" in of ? { id: of.pageId } : { incidentId: of.incidentId };
+  return (await tx.page.findMany({ where, select: { id: true }, orderBy: { id: "asc" } })).map((p) => p.id);
+}
+
+export async function pageById(db: DbClient, id: number): Promise<PageRow | null> {
+  const row = await db.page.findUnique({ where: { id } });
+  return row ? toPageRow(row) : null;
+}
+
+/** The pages of an incident still escalating. */
+export async function escalatingPagesOf(tx: DbClient, incidentId: number): Promise<PageRow[]> {
+  return (await tx.page.findMany({ where: { incidentId, state: "escalating" }, orderBy: { id: "asc" } })).map(toPageRow);
+}
+
+export async function markAcknowledged(tx: Tx, id: number, by: string, at: Date): Promise<PageRow> {
+  return toPageRow(await tx.page.update({ where: { id }, data: { state: "acknowledged", nextStepAt: null, acknowledgedById: by, acknowledgedAt: at } }));
+}
+
+export async function markCancelled(tx: Tx, id: number): Promise<void> {
+  await tx.page.update({ where: { id }, data: { state: "cancelled", nextStepAt: null } });
+}
+
+/** Who a page has notified so far. */
+export async function notifiedBy(tx: DbClient, pageId: number): Promise<string[]> {
+  return (await tx.pageNotification.findMany({ where: { pageId }, orderBy: { id: "asc" } })).map((n) => n.userId);
 }

@@ -3,9 +3,11 @@
 // direct messages and channel posts to send (the outbox), and where each page stands next.
 // The arithmetic is pure (steps.ts); this file turns it into a fixed number of set-based
 // statements, whatever the number of pages: 1,000 due steps are a handful of queries.
-import { enqueue, type OutboxEntry, type Tx } from "../engine/outbox-store.ts";
-import type { PageEventData } from "../incidents/lifecycle.ts";
-import { channelPost, insertTimelineEvents, type NewTimelineEvent } from "../incidents/service.ts";
+import { enqueue, type OutboxEntry } from "../db/outbox.ts";
+import type { Tx } from "../db/tx.ts";
+import { channelPost } from "../incidents/service.ts";
+import { insertTimelineEvents } from "../incidents/store.ts";
+import type { NewTimelineEvent, PageEventData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import type { NotifyTarget } from "../oncall/rota-file.ts";
 import { onCallAt, type Schedule } from "../oncall/schedule.ts";

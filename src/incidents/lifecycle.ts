@@ -1,6 +1,7 @@
 // The incident state machine: pure, no I/O. Every change a person can make is a Change; decide()
 // says whether the table allows it from the current state and which timeline events it writes.
 // replay() rebuilds the state from the timeline, so the timeline always explains the state.
+import type { TimelineData } from "./timeline.ts";
 
 export const SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -46,29 +47,6 @@ export type Change =
   | { kind: "resolve"; text?: string }
   | { kind: "reopen" }
   | { kind: "close" };
-
-/** What a timeline event records; `declared` starts every timeline. */
-export type TimelineData =
-  | { kind: "declared"; title: string; severity: Severity; commanderId: string; description?: string | null; service?: string | null }
-  | { kind: "severity_changed"; from: Severity; to: Severity }
-  | { kind: "status_changed"; from: Status; to: Status; text?: string }
-  | { kind: "commander_changed"; from: string; to: string }
-  | { kind: "role_assigned"; role: Role; from: string | null; to: string }
-  | { kind: "status_update"; text: string }
-  | { kind: "note"; text: string }
-  | PageEventData;
-
-/** Escalation events: on the timeline, but they do not change the incident's own state. */
-export type PageEventData =
-  | { kind: "page_started"; pageId: number; target: string; policy: string; message?: string | null }
-  | { kind: "page_sent"; pageId: number; userId: string; level: number; round: number }
-  | { kind: "escalated"; pageId: number; level: number; round: number; manual: boolean }
-  | { kind: "nobody_on_call"; pageId: number; level: number; round: number }
-  | { kind: "page_acknowledged"; pageId: number; userId: string }
-  | { kind: "policy_exhausted"; pageId: number; policy: string; rounds: number }
-  | { kind: "page_cancelled"; pageId: number; reason: string }
-  | { kind: "action_item_added"; actionItemId: number; text: string; ownerId: string | null; type: string }
-  | { kind: "postmortem_exported"; location: string; url: string | null };
 
 export type Decision = { ok: true; state: IncidentState; events: TimelineData[] } | { ok: false; error: string };
 

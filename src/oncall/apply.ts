@@ -9,10 +9,12 @@
 // - What is stored but not in the file is kept, or deleted with `prune`.
 // - Comparison is on normalized JSON: applying the same file twice writes nothing the second
 //   time, and updated_at only moves when something changed.
-import type { Db, Prisma } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
+import { UserError } from "../errors.ts";
 import type { EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
-import { type DbClient, OnCallError, type Tx, layersFromJson } from "./store.ts";
+import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
 
 export type ChangeKind = "schedule" | "policy" | "service";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
@@ -45,9 +47,6 @@ export interface ApplyOptions extends PlanOptions {
   /** The time written to updated_at and created_at (default: now). */
   now?: Date;
 }
-
-/** The advisory lock key for applies ("rota" in ASCII). */
-const ROTA_LOCK = 0x726f7461;
 
 // ---------------------------------------------------------------------------------------------
 // Normalization
@@ -145,7 +144,7 @@ function checkRota(rota: Rota): void {
   for (const s of rota.services) {
     if (!policies.has(s.escalationPolicy)) problems.push(`service "${s.name}": escalation policy "${s.escalationPolicy}" is not defined`);
   }
-  if (problems.length > 0) throw new OnCallError(`The rota is not valid:\n${problems.join("\n")}`);
+  if (problems.length > 0) throw new UserError("invalid_input", `The rota is not valid:\n${problems.join("\n")}`);
 }
 
 function plural(n: number, word: string): string {
@@ -185,16 +184,10 @@ function makePlan(changes: PlanChange[], prune: boolean): Plan {
 
 async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   checkRota(rota);
-  const [scheduleRows, policyRows, serviceRows] = await Promise.all([
-    db.schedule.findMany({ orderBy: { name: "asc" } }),
-    db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
-    db.service.findMany({ orderBy: { name: "asc" } }),
-  ]);
-  const fileOverrideRows = await db.scheduleOverride.findMany({
-    where: { source: "file", scheduleId: { in: scheduleRows.filter((r) => rota.schedules.some((s) => s.name === r.name)).map((r) => r.id) } },
-    select: { id: true, scheduleId: true, userId: true, startAt: true, endAt: true },
-    orderBy: [{ startAt: "asc" }, { id: "asc" }],
-  });
+  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows } = await readStoredRota(
+    db,
+    rota.schedules.map((s) => s.name),
+  );
 
   const changes: PlanChange[] = [];
   const work: Omit<Work, "plan"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
@@ -218,7 +211,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
     }
     const details: string[] = [];
     if (row.timezone !== schedule.timezone) details.push(`timezone ${row.timezone} → ${schedule.timezone}`);
-    const storedLayers = layersFromJson(row.layers).map((l) => {
+    const storedLayers = row.layers.map((l) => {
       try {
         return normalizeLayer(l);
       } catch {
@@ -273,15 +266,11 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   const fileSchedules = new Set(rota.schedules.map((s) => s.name));
   const extraSchedules = scheduleRows.filter((r) => !fileSchedules.has(r.name));
   if (extraSchedules.length > 0) {
-    const counts = await db.scheduleOverride.groupBy({
-      by: ["scheduleId", "source"],
-      where: { scheduleId: { in: extraSchedules.map((r) => r.id) } },
-      _count: { _all: true },
-    });
+    const counts = await overrideCountsBySource(db, extraSchedules.map((r) => r.id));
     for (const r of extraSchedules) {
       const mine = counts.filter((c) => c.scheduleId === r.id);
-      const total = mine.reduce((n, c) => n + c._count._all, 0);
-      const slack = mine.filter((c) => c.source === "slack").reduce((n, c) => n + c._count._all, 0);
+      const total = mine.reduce((n, c) => n + c.count, 0);
+      const slack = mine.filter((c) => c.source === "slack").reduce((n, c) => n + c.count, 0);
       const details = ["not in the file"];
       if (prune && total > 0) details.push(`deleted with its ${plural(total, "override")}${slack > 0 ? ` (${slack} made from Slack)` : ""}`);
       if (!prune) details.push("kept (--prune deletes it)");
@@ -302,7 +291,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
       const details: string[] = [];
       let storedLevels: unknown = row.levels;
       try {
-        storedLevels = normalizeLevels(row.levels as unknown as EscalationLevel[]);
+        storedLevels = normalizeLevels(row.levels);
       } catch {
         /* malformed: differs */
       }
@@ -352,38 +341,20 @@ export async function planRota(db: DbClient, rota: Rota, opts: PlanOptions = {})
   return (await diff(db, rota, opts.prune === true)).plan;
 }
 
-async function execute(tx: Tx, work: Work, now: Date): Promise<void> {
-  for (const s of work.schedules) {
-    if (!s.writeRow) continue;
-    const layers = s.layers as unknown as Prisma.InputJsonValue;
-    let id = s.id;
-    if (id === undefined) {
-      id = (await tx.schedule.create({ data: { name: s.schedule.name, timezone: s.schedule.timezone, layers, updatedAt: now }, select: { id: true } })).id;
-    } else {
-      await tx.schedule.update({ where: { id }, data: { timezone: s.schedule.timezone, layers, updatedAt: now } });
-    }
-    if (s.removeOverrideIds.length > 0) {
-      await tx.scheduleOverride.deleteMany({ where: { id: { in: s.removeOverrideIds }, source: "file" } });
-    }
-    if (s.addOverrides.length > 0) {
-      await tx.scheduleOverride.createMany({
-        data: s.addOverrides.map((o) => ({ scheduleId: id!, userId: o.user, startAt: o.start, endAt: o.end, source: "file", createdById: null, createdAt: now })),
-      });
-    }
-  }
-  for (const p of work.policies) {
-    const data = { levels: p.levels as unknown as Prisma.InputJsonValue, repeat: p.policy.repeat, updatedAt: now };
-    if (p.change.action === "create") await tx.escalationPolicy.create({ data: { name: p.policy.name, ...data } });
-    else if (p.change.action === "update") await tx.escalationPolicy.update({ where: { name: p.policy.name }, data });
-  }
-  for (const s of work.services) {
-    const data = { escalationPolicy: s.service.escalationPolicy, updatedAt: now };
-    if (s.change.action === "create") await tx.service.create({ data: { name: s.service.name, ...data } });
-    else if (s.change.action === "update") await tx.service.update({ where: { name: s.service.name }, data });
-  }
-  if (work.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: work.deletes.services } } });
-  if (work.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: work.deletes.policies } } });
-  if (work.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: work.deletes.schedules } } });
+/** What a plan writes, for the store. */
+function writes(work: Work): RotaWrite {
+  return {
+    schedules: work.schedules
+      .filter((s) => s.writeRow)
+      .map((s) => ({ id: s.id, name: s.schedule.name, timezone: s.schedule.timezone, layers: s.layers, removeOverrideIds: s.removeOverrideIds, addOverrides: s.addOverrides })),
+    policies: work.policies
+      .filter((p) => p.change.action === "create" || p.change.action === "update")
+      .map((p) => ({ create: p.change.action === "create", name: p.policy.name, levels: p.levels, repeat: p.policy.repeat })),
+    services: work.services
+      .filter((s) => s.change.action === "create" || s.change.action === "update")
+      .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy })),
+    deletes: work.deletes,
+  };
 }
 
 /**
@@ -393,14 +364,15 @@ async function execute(tx: Tx, work: Work, now: Date): Promise<void> {
 export async function applyRota(db: Db, rota: Rota, opts: ApplyOptions = {}): Promise<Plan> {
   const now = opts.now ?? new Date();
   checkRota(rota);
-  return db.$transaction(
+  return inTransaction(
+    db,
     async (tx) => {
-      await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${ROTA_LOCK})`);
+      await advisoryLock(tx, "rotaApply");
       const work = await diff(tx, rota, opts.prune === true);
-      if (work.plan.hasChanges) await execute(tx, work, now);
+      if (work.plan.hasChanges) await writeRota(tx, writes(work), now);
       return work.plan;
     },
-    { maxWait: 30_000, timeout: 120_000 },
+    { maxWaitMs: 30_000, timeoutMs: 120_000 },
   );
 }
 

@@ -503,3 +503,20 @@ export function parseRotaFile(text: string, fileName?: string): RotaParseResult 
   }
   return validateRota(data);
 }
+
+/** Every user id of the file with where it stands, in the file's path notation. */
+export function userReferences(rota: Rota): { path: string; userId: string }[] {
+  const refs: { path: string; userId: string }[] = [];
+  for (const s of rota.schedules) {
+    s.layers.forEach((layer, i) => layer.members.forEach((m, j) => refs.push({ path: `schedules.${s.name}.layers[${i}].members[${j}]`, userId: m })));
+    s.overrides.forEach((o, k) => refs.push({ path: `schedules.${s.name}.overrides[${k}].user`, userId: o.user }));
+  }
+  for (const p of rota.escalationPolicies) {
+    p.levels.forEach((level, i) =>
+      level.notify.forEach((t, j) => {
+        if (t.kind === "user") refs.push({ path: `escalation_policies.${p.name}.levels[${i}].notify[${j}]`, userId: t.userId });
+      }),
+    );
+  }
+  return refs;
+}

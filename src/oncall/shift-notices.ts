@@ -3,9 +3,10 @@
 // when; a notice row (unique per schedule, person and shift start) makes it once per shift, with
 // any number of bot processes and however late the tick.
 import type { Db } from "../db/client.ts";
-import { enqueue } from "../engine/outbox-store.ts";
+import { enqueue } from "../db/outbox.ts";
+import { inTransaction } from "../db/tx.ts";
 import { segments } from "./schedule.ts";
-import { listSchedules, loadSchedule } from "./store.ts";
+import { listSchedules, loadSchedule, recordShiftNotice } from "./store.ts";
 import { formatIn } from "./views.ts";
 
 /** A shift that started longer ago than this (the bot was down) gets no notice. */
@@ -26,10 +27,8 @@ export async function sendShiftNotices(db: Db, now: Date): Promise<number> {
       for (let i = around.length - 2; i >= 0 && around[i].onCall.includes(userId); i--) startAt = around[i].start;
       if (startAt.getTime() <= from.getTime()) continue; // on call since before the window: not a new shift
       const until = segments(schedule, now, new Date(now.getTime() + 90 * 86_400_000)).find((s) => !s.onCall.includes(userId))?.start ?? null;
-      await db.$transaction(async (tx) => {
-        const inserted = await tx.$executeRaw`INSERT INTO shift_notice (schedule_name, user_id, shift_start_at, sent_at)
-          VALUES (${name}, ${userId}, ${startAt}, ${now}) ON CONFLICT DO NOTHING`;
-        if (inserted === 0) return;
+      await inTransaction(db, async (tx) => {
+        if (!(await recordShiftNotice(tx, name, userId, startAt, now))) return;
         const text = `:wave: Your on-call shift on *${name}* started ${formatIn(startAt, schedule.timezone)}${until ? ` and runs until ${formatIn(until, schedule.timezone)}` : ""}. Pages come here as direct messages; acknowledge them with the button or \`/incident ack\`.`;
         await enqueue(tx, [{ key: `shift:${name}:${userId}:${startAt.toISOString()}`, kind: "slack.post", payload: { channel: userId, text } }], now);
         sent++;

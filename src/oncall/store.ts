@@ -1,17 +1,27 @@
-// On-call data in PostgreSQL: schedules (with their overrides), escalation policies, services.
-// Every function takes a Prisma client or a transaction client, so callers choose the
-// transaction. Rows are turned into the pure types of schedule.ts and rota-file.ts.
-import type { Db, Prisma } from "../db/client.ts";
+// On-call's tables: schedules (with their overrides), escalation policies, services, and the
+// shift notices sent. The only file that reads or writes them. Every function takes a Prisma
+// client or a transaction client, so callers choose the transaction. Rows are turned into the
+// pure types of schedule.ts and rota-file.ts.
+import type { Prisma } from "../db/client.ts";
+import type { DbClient, Tx } from "../db/tx.ts";
+import { UserError } from "../errors.ts";
 import { isSlackUserId, type EscalationLevel, type EscalationPolicy, type Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 
-export type Tx = Prisma.TransactionClient;
-/** A Prisma client or a transaction client. */
-export type DbClient = Db | Tx;
+export type { DbClient, Tx } from "../db/tx.ts";
 
-/** A refusal with a message meant for the person who asked (nothing was written). */
-export class OnCallError extends Error {
-  override name = "OnCallError";
+/**
+ * "There is no schedule X", said one way everywhere, with the schedules there are. `where` says
+ * where it was looked for (a rota file); `hint` adds how to get schedules when there are none.
+ */
+export function noSuchSchedule(name: string, known: string[], opts: { where?: string; hint?: boolean } = {}): UserError {
+  const where = opts.where ?? "";
+  return new UserError(
+    "not_found",
+    known.length > 0
+      ? `There is no schedule \`${name}\`${where}. Schedules: ${known.join(", ")}.`
+      : `There is no schedule \`${name}\`${where}${opts.hint === false ? "" : " (no schedules yet: apply a rota file with `incident-bot rota apply <file>`)"}.`,
+  );
 }
 
 /** Where an override comes from: the rota file (replaced by each apply) or Slack (kept). */
@@ -49,7 +59,7 @@ export function layersFromJson(value: Prisma.JsonValue): Layer[] {
   return structuredClone(value) as unknown as Layer[];
 }
 
-function levelsFromJson(value: Prisma.JsonValue): EscalationLevel[] {
+export function levelsFromJson(value: Prisma.JsonValue): EscalationLevel[] {
   if (!Array.isArray(value)) return [];
   return structuredClone(value) as unknown as EscalationLevel[];
 }
@@ -125,12 +135,15 @@ export async function loadService(db: DbClient, name: string): Promise<Service |
 async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
   const row = await db.schedule.findUnique({ where: { name }, select: { id: true } });
   if (row) return row.id;
-  const names = (await db.schedule.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
-  throw new OnCallError(
-    names.length > 0
-      ? `There is no schedule "${name}". Schedules: ${names.join(", ")}.`
-      : `There is no schedule "${name}" (no schedules yet: apply a rota file with \`incident-bot rota apply <file>\`).`,
-  );
+  throw noSuchSchedule(name, await scheduleNames(db));
+}
+
+export async function scheduleNames(db: DbClient): Promise<string[]> {
+  return (await db.schedule.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+}
+
+export async function serviceNames(db: DbClient): Promise<string[]> {
+  return (await db.service.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
 }
 
 export interface AddOverrideInput {
@@ -147,11 +160,11 @@ export interface AddOverrideInput {
 /** Records an override made from Slack ([start, end), source "slack"; applies never touch it). */
 export async function addOverride(tx: DbClient, input: AddOverrideInput): Promise<{ id: number }> {
   const { schedule, userId, start, end, createdById } = input;
-  if (!validDate(start) || !validDate(end)) throw new OnCallError("The override needs a valid start and end.");
+  if (!validDate(start) || !validDate(end)) throw new UserError("invalid_input", "The override needs a valid start and end.");
   if (end.getTime() <= start.getTime()) {
-    throw new OnCallError(`The override must end after it starts (it starts ${start.toISOString()} and ends ${end.toISOString()}).`);
+    throw new UserError("invalid_input", `The override must end after it starts (it starts ${start.toISOString()} and ends ${end.toISOString()}).`);
   }
-  if (!isSlackUserId(userId)) throw new OnCallError(`"${userId}" is not a Slack user id (like U0123ABCD).`);
+  if (!isSlackUserId(userId)) throw new UserError("invalid_input", `"${userId}" is not a Slack user id (like U0123ABCD).`);
   const scheduleId = await scheduleIdOrRefuse(tx, schedule);
   const row = await tx.scheduleOverride.create({
     data: { scheduleId, userId, startAt: start, endAt: end, source: "slack", createdById, createdAt: input.createdAt ?? new Date() },
@@ -199,9 +212,9 @@ const RECORD_SELECT = {
  */
 export async function removeOverride(tx: DbClient, id: number): Promise<OverrideRecord> {
   const row = Number.isSafeInteger(id) ? await tx.scheduleOverride.findUnique({ where: { id }, select: RECORD_SELECT }) : null;
-  if (!row) throw new OnCallError(`There is no override ${id}.`);
+  if (!row) throw new UserError("not_found", `There is no override ${id}.`);
   if (row.source === "file") {
-    throw new OnCallError(`Override ${id} comes from the rota file; change the file and apply it to remove it.`);
+    throw new UserError("conflict", `Override ${id} comes from the rota file; change the file and apply it to remove it.`);
   }
   await tx.scheduleOverride.delete({ where: { id } });
   return toRecord(row);
@@ -217,4 +230,89 @@ export async function listOverrides(db: DbClient, schedule: string, opts: { from
     orderBy: [{ startAt: "asc" }, { id: "asc" }],
   });
   return rows.map(toRecord);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shift notices
+// ---------------------------------------------------------------------------------------------
+
+/** Records that the person was told of this shift; false when they were already (by any process). */
+export async function recordShiftNotice(tx: Tx, scheduleName: string, userId: string, shiftStartAt: Date, now: Date): Promise<boolean> {
+  const inserted = await tx.$executeRaw`INSERT INTO shift_notice (schedule_name, user_id, shift_start_at, sent_at)
+    VALUES (${scheduleName}, ${userId}, ${shiftStartAt}, ${now}) ON CONFLICT DO NOTHING`;
+  return inserted === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rota apply (apply.ts plans; these read what is stored and write the plan)
+// ---------------------------------------------------------------------------------------------
+
+export interface StoredRota {
+  schedules: { id: number; name: string; timezone: string; layers: Layer[] }[];
+  policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
+  services: { name: string; escalationPolicy: string }[];
+  /** The overrides from the file, of the schedules named. */
+  fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
+}
+
+/** Everything stored, by name, with the file overrides of the schedules the file names. */
+export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
+  const [schedules, policies, services] = await Promise.all([
+    db.schedule.findMany({ orderBy: { name: "asc" } }),
+    db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
+    db.service.findMany({ orderBy: { name: "asc" } }),
+  ]);
+  const fileOverrides = await db.scheduleOverride.findMany({
+    where: { source: "file", scheduleId: { in: schedules.filter((r) => fileSchedules.includes(r.name)).map((r) => r.id) } },
+    select: { id: true, scheduleId: true, userId: true, startAt: true, endAt: true },
+    orderBy: [{ startAt: "asc" }, { id: "asc" }],
+  });
+  return {
+    schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers) })),
+    policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
+    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    fileOverrides,
+  };
+}
+
+/** How many overrides each of these schedules has, by source. */
+export async function overrideCountsBySource(db: DbClient, scheduleIds: number[]): Promise<{ scheduleId: number; source: string; count: number }[]> {
+  const rows = await db.scheduleOverride.groupBy({ by: ["scheduleId", "source"], where: { scheduleId: { in: scheduleIds } }, _count: { _all: true } });
+  return rows.map((r) => ({ scheduleId: r.scheduleId, source: r.source, count: r._count._all }));
+}
+
+/** What an apply writes (apply.ts works it out). */
+export interface RotaWrite {
+  schedules: { id?: number; name: string; timezone: string; layers: Layer[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
+  policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
+  services: { create: boolean; name: string; escalationPolicy: string }[];
+  deletes: { schedules: string[]; policies: string[]; services: string[] };
+}
+
+export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
+  for (const s of w.schedules) {
+    const layers = s.layers as unknown as Prisma.InputJsonValue;
+    let id = s.id;
+    if (id === undefined) id = (await tx.schedule.create({ data: { name: s.name, timezone: s.timezone, layers, updatedAt: now }, select: { id: true } })).id;
+    else await tx.schedule.update({ where: { id }, data: { timezone: s.timezone, layers, updatedAt: now } });
+    if (s.removeOverrideIds.length > 0) await tx.scheduleOverride.deleteMany({ where: { id: { in: s.removeOverrideIds }, source: "file" } });
+    if (s.addOverrides.length > 0) {
+      await tx.scheduleOverride.createMany({
+        data: s.addOverrides.map((o) => ({ scheduleId: id!, userId: o.user, startAt: o.start, endAt: o.end, source: "file", createdById: null, createdAt: now })),
+      });
+    }
+  }
+  for (const p of w.policies) {
+    const data = { levels: p.levels as unknown as Prisma.InputJsonValue, repeat: p.repeat, updatedAt: now };
+    if (p.create) await tx.escalationPolicy.create({ data: { name: p.name, ...data } });
+    else await tx.escalationPolicy.update({ where: { name: p.name }, data });
+  }
+  for (const s of w.services) {
+    const data = { escalationPolicy: s.escalationPolicy, updatedAt: now };
+    if (s.create) await tx.service.create({ data: { name: s.name, ...data } });
+    else await tx.service.update({ where: { name: s.name }, data });
+  }
+  if (w.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: w.deletes.services } } });
+  if (w.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: w.deletes.policies } } });
+  if (w.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: w.deletes.schedules } } });
 }

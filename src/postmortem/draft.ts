@@ -4,8 +4,9 @@
 //
 // Prompt convention: every place a person must write holds `_Prompt: …_`; standalone prompts are
 // blockquotes (`> _Prompt: …_`). Search the document for "Prompt:" to find what is left to do.
-import type { Incident } from "../incidents/service.ts";
-import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, type Severity, type Status, type TimelineData } from "../incidents/lifecycle.ts";
+import type { Incident } from "../incidents/incident.ts";
+import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, type Severity, type Status } from "../incidents/lifecycle.ts";
+import type { TimelineData } from "../incidents/timeline.ts";
 import { blockText, inlineText, link, who, type UserNames } from "./markdown.ts";
 
 export const ACTION_ITEM_TYPES = ["mitigate", "prevent", "detect", "process"] as const;

@@ -3,13 +3,19 @@
 // down; the incident channel is told).
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
-import { enqueue, type Tx } from "../engine/outbox-store.ts";
+import { enqueue } from "../db/outbox.ts";
+import { claimRequest, inTransaction, type DbClient, type Tx } from "../db/tx.ts";
 import { PermanentFailure, TransientFailure, type Handler } from "../engine/outbox.ts";
+import { UserError } from "../errors.ts";
+import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
-import { addTimelineEvents, channelPost, postmortemExport, Refusal, toTimelineEvent, type Incident } from "../incidents/service.ts";
+import { channelPost, postmortemExport } from "../incidents/service.ts";
+import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, recordPostmortem, timelineOf } from "../incidents/store.ts";
+import { ACTION_ITEM_TYPES, type ActionItemType } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
-import { ACTION_ITEM_TYPES, renderPostmortem, type ActionItemType, type PostmortemInput, type RelatedIncident } from "./draft.ts";
+import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft.ts";
 import { ExportError, postmortemSlug, type PostmortemExporter } from "./exporters.ts";
+import { actionItemsOf, createActionItem } from "./store.ts";
 
 export interface ActionItemInput {
   text: string;
@@ -19,18 +25,14 @@ export interface ActionItemInput {
 
 export async function addActionItem(db: Db, clock: Clock, incidentId: number, item: ActionItemInput, actorId: string, requestKey?: string): Promise<{ incident: Incident; id: number }> {
   const text = item.text.trim();
-  if (!text) throw new Refusal("An action item needs a text: `/incident action Add an alert on queue depth @owner type:detect`.");
-  if (!ACTION_ITEM_TYPES.includes(item.type)) throw new Refusal(`Action item types: ${ACTION_ITEM_TYPES.join(", ")}.`);
+  if (!text) throw new UserError("invalid_input", "An action item needs a text: `/incident action Add an alert on queue depth @owner type:detect`.");
+  if (!ACTION_ITEM_TYPES.includes(item.type)) throw new UserError("invalid_input", `Action item types: ${ACTION_ITEM_TYPES.join(", ")}.`);
   const now = clock.now();
-  return db.$transaction(async (tx) => {
-    if (requestKey) {
-      const inserted = await tx.$executeRaw`INSERT INTO processed_request (key, processed_at) VALUES (${requestKey}, ${now}) ON CONFLICT (key) DO NOTHING`;
-      if (inserted === 0) throw new Refusal("That action item was already added.");
-    }
-    await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
-    const incident = (await tx.incident.findUniqueOrThrow({ where: { id: incidentId } })) as Incident;
-    if (incident.status === "closed") throw new Refusal(`${incidentRef(incident.number)} is closed; add follow-ups to its postmortem instead.`);
-    const row = await tx.actionItem.create({ data: { incidentId, text, ownerId: item.ownerId, type: item.type, createdById: actorId, createdAt: now } });
+  return inTransaction(db, async (tx) => {
+    if (!(await claimRequest(tx, requestKey, now)).first) throw new UserError("duplicate", "That action item was already added.");
+    const incident = (await lockIncident(tx, incidentId))!;
+    if (incident.status === "closed") throw new UserError("conflict", `${incidentRef(incident.number)} is closed; add follow-ups to its postmortem instead.`);
+    const row = await createActionItem(tx, { incidentId, text, ownerId: item.ownerId, type: item.type, createdById: actorId, createdAt: now });
     const [event] = await addTimelineEvents(tx, incidentId, actorId, now, [{ kind: "action_item_added", actionItemId: row.id, text, ownerId: item.ownerId, type: item.type }]);
     await enqueue(tx, [channelPost(incidentId, event)], now);
     return { incident, id: row.id };
@@ -40,7 +42,7 @@ export async function addActionItem(db: Db, clock: Clock, incidentId: number, it
 /** Asks for the draft to be written and exported again (it updates the same document). */
 export async function requestPostmortemExport(db: Db, clock: Clock, incidentId: number, actorId: string): Promise<void> {
   const now = clock.now();
-  await db.$transaction((tx) => enqueue(tx, [{ ...postmortemExport(incidentId, `by:${actorId}:${now.toISOString()}`) }], now));
+  await inTransaction(db, (tx) => enqueue(tx, [{ ...postmortemExport(incidentId, `by:${actorId}:${now.toISOString()}`) }], now));
 }
 
 const STOP_WORDS = new Set(["the", "and", "for", "with", "from", "are", "was", "not", "but", "all", "our", "is", "in", "on", "of", "to", "a"]);
@@ -57,24 +59,18 @@ export function similarTitles(a: string, b: string): boolean {
 }
 
 /** Everything the draft needs, read in one snapshot. */
-export async function postmortemInput(db: Db | Tx, incidentId: number, now: Date, users: Record<string, string> = {}): Promise<PostmortemInput> {
-  const incident = (await db.incident.findUniqueOrThrow({ where: { id: incidentId } })) as Incident;
-  const [timeline, actionItems, earlier] = await Promise.all([
-    db.timelineEvent.findMany({ where: { incidentId }, orderBy: { id: "asc" } }),
-    db.actionItem.findMany({ where: { incidentId }, orderBy: { id: "asc" } }),
-    db.incident.findMany({ where: { declaredAt: { lt: incident.declaredAt }, id: { not: incidentId } }, orderBy: { declaredAt: "desc" }, take: 500 }),
-  ]);
+export async function postmortemInput(db: DbClient, incidentId: number, now: Date, users: Record<string, string> = {}): Promise<PostmortemInput> {
+  const incident = await incidentById(db, incidentId);
+  if (!incident) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
+  const [timeline, actionItems, earlier] = await Promise.all([timelineOf(db, incidentId), actionItemsOf(db, incidentId), incidentsDeclaredBefore(db, incident.declaredAt, incidentId, 500)]);
   const related: RelatedIncident[] = earlier
     .filter((i) => (incident.service && i.service === incident.service) || similarTitles(i.title, incident.title))
     .slice(0, 10)
     .map((i) => ({ number: i.number, title: i.title, severity: i.severity, declaredAt: i.declaredAt, url: i.postmortemUrl }));
   return {
     incident,
-    timeline: timeline.map((row) => {
-      const e = toTimelineEvent(row);
-      return { id: e.id, actorId: e.actorId, occurredAt: e.occurredAt, data: e.data };
-    }),
-    actionItems: actionItems.map((a) => ({ text: a.text, ownerId: a.ownerId, type: a.type as ActionItemType, createdAt: a.createdAt })),
+    timeline: timeline.map((e) => ({ id: e.id, actorId: e.actorId, occurredAt: e.occurredAt, data: e.data })),
+    actionItems: actionItems.map((a) => ({ text: a.text, ownerId: a.ownerId, type: a.type, createdAt: a.createdAt })),
     relatedIncidents: related,
     users,
     channelUrl: incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : null,
@@ -111,7 +107,7 @@ export interface PostmortemOptions {
  * link said in the channel.
  */
 export async function exportPostmortem(
-  db: Db | Tx,
+  db: DbClient,
   incidentId: number,
   now: Date,
   opts: PostmortemOptions,
@@ -121,10 +117,7 @@ export async function exportPostmortem(
   const markdown = renderPostmortem(input, opts.template);
   const exported = await opts.exporter.export({ incidentNumber: input.incident.number, slug: postmortemSlug(input.incident.title), title: input.incident.title, markdown });
   const record = async (tx: Tx, at: Date) => {
-    const incident = (await tx.incident.update({
-      where: { id: incidentId },
-      data: { postmortemLocation: exported.location, postmortemUrl: exported.url, postmortemExportedAt: at, version: { increment: 1 } },
-    })) as Incident;
+    const incident = await recordPostmortem(tx, incidentId, exported.location, exported.url, at);
     const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
     await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], at);
   };
@@ -135,7 +128,7 @@ export function postmortemHandlers(opts: PostmortemOptions): Record<string, Hand
   return {
     async "postmortem.export"({ db, message, now }) {
       const incidentId = Number(message.payload.incidentId);
-      const incident = (await db.incident.findUnique({ where: { id: incidentId } })) as Incident | null;
+      const incident = await incidentById(db, incidentId);
       if (!incident) throw new PermanentFailure(`incident ${incidentId} no longer exists`, "incident_not_found");
       try {
         const { location, url, record } = await exportPostmortem(db, incidentId, now, opts);
@@ -158,4 +151,21 @@ export function postmortemHandlers(opts: PostmortemOptions): Record<string, Hand
       }
     },
   };
+}
+
+/** What people do about postmortems from Slack: action items, and asking for the draft. */
+export class PostmortemService {
+  constructor(private readonly opts: { db: Db; clock: Clock }) {}
+
+  addActionItem(incidentId: number, item: ActionItemInput, actorId: string, requestKey?: string): Promise<{ incident: Incident; id: number }> {
+    return addActionItem(this.opts.db, this.opts.clock, incidentId, item, actorId, requestKey);
+  }
+
+  actionItems(incidentId: number) {
+    return actionItemsOf(this.opts.db, incidentId);
+  }
+
+  requestExport(incidentId: number, actorId: string): Promise<void> {
+    return requestPostmortemExport(this.opts.db, this.opts.clock, incidentId, actorId);
+  }
 }

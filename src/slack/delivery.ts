@@ -5,16 +5,19 @@
 // go with the outcome (the channel's id, the card's ts); the outbox records them after the call.
 import type { WebClient } from "@slack/web-api";
 import type { Db } from "../db/client.ts";
-import { enqueue, type Tx } from "../engine/outbox-store.ts";
+import { enqueue } from "../db/outbox.ts";
+import type { DbClient } from "../db/tx.ts";
 import { PermanentFailure, type FailureReporter, type Handler } from "../engine/outbox.ts";
+import { pageById } from "../escalation/store.ts";
+import type { Incident } from "../incidents/incident.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
-import { toTimelineEvent, type Incident } from "../incidents/service.ts";
+import { incidentByChannel, incidentById, recordCard, recordChannel, timelineEvents } from "../incidents/store.ts";
 import { announcement, channelText, incidentCard, pageMessage } from "../incidents/views.ts";
 import type { Logger } from "../log.ts";
 import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
-async function loadIncident(db: Db | Tx, id: number | null): Promise<Incident> {
-  const incident = id === null ? null : ((await db.incident.findUnique({ where: { id } })) as Incident | null);
+async function loadIncident(db: DbClient, id: number | null): Promise<Incident> {
+  const incident = id === null ? null : await incidentById(db, id);
   if (!incident) throw new PermanentFailure(`incident ${id} no longer exists`, "incident_not_found");
   return incident;
 }
@@ -53,7 +56,7 @@ async function ownChannelNamed(slack: WebClient, identity: SlackIdentity, db: Db
     if (found?.id) {
       const createdAtMs = Number(found.created ?? 0) * 1000;
       if (found.creator !== me.botUserId || createdAtMs < incident.declaredAt.getTime() - ADOPT_CLOCK_SLACK_MS) return null;
-      const owner = await db.incident.findUnique({ where: { channelId: found.id }, select: { id: true } });
+      const owner = await incidentByChannel(db, found.id);
       return owner && owner.id !== incident.id ? null : found.id;
     }
     cursor = res.response_metadata?.next_cursor || undefined;
@@ -79,7 +82,7 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
         const id = channelId;
         return {
           result: { channel: id, name, ...(adopted ? { adopted: true } : {}) },
-          record: async (tx) => void (await tx.incident.updateMany({ where: { id: incident.id, channelId: null }, data: { channelId: id, channelName: name } })),
+          record: (tx) => recordChannel(tx, incident.id, id, name),
         };
       }
       throw new PermanentFailure(`no free channel name for ${incidentRef(incident.number)}`, "name_taken");
@@ -128,9 +131,9 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       const incident = await loadIncident(db, message.incidentId);
       const channel = needChannel(incident);
       const ids = ((message.payload.pageStep as string[] | undefined) ?? [String(message.payload.event)]).map((id) => BigInt(id));
-      const rows = await db.timelineEvent.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
-      if (rows.length === 0) throw new PermanentFailure("timeline event not found", "event_not_found");
-      const text = channelText(incident, rows.map(toTimelineEvent), Boolean(message.payload.loud));
+      const events = await timelineEvents(db, ids);
+      if (events.length === 0) throw new PermanentFailure("timeline event not found", "event_not_found");
+      const text = channelText(incident, events, Boolean(message.payload.loud));
       const res = await slack.chat.postMessage({ channel, text, unfurl_links: false });
       return { result: { ts: res.ts } };
     },
@@ -138,7 +141,7 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
     /** A page: a direct message with Acknowledge and Escalate now, unless it was acknowledged meanwhile. */
     async "page.notify"({ db, message }) {
       const { pageId, userId, level } = message.payload as { pageId: number; userId: string; level: number };
-      const page = await db.page.findUnique({ where: { id: pageId } });
+      const page = await pageById(db, pageId);
       if (!page) throw new PermanentFailure(`page ${pageId} no longer exists`, "page_not_found");
       if (page.state !== "escalating" && page.state !== "exhausted") return { result: { skipped: `page is ${page.state}` } };
       const incident = await loadIncident(db, page.incidentId);
@@ -151,8 +154,8 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       const incident = await loadIncident(db, message.incidentId);
       const channel = String(message.payload.channel);
       const eventId = message.payload.event;
-      const row = eventId && eventId !== "declared" ? await db.timelineEvent.findUnique({ where: { id: BigInt(String(eventId)) } }) : null;
-      const res = await slack.chat.postMessage({ channel, text: announcement(incident, row ? toTimelineEvent(row) : null), unfurl_links: false });
+      const [event] = eventId && eventId !== "declared" ? await timelineEvents(db, [BigInt(String(eventId))]) : [];
+      const res = await slack.chat.postMessage({ channel, text: announcement(incident, event ?? null), unfurl_links: false });
       return { result: { ts: res.ts } };
     },
 
@@ -163,11 +166,6 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       return { result: { ts: res.ts } };
     },
   };
-}
-
-/** The card's ts, unless another delivery recorded one first. */
-async function recordCard(tx: Tx, incidentId: number, ts: string): Promise<void> {
-  await tx.incident.updateMany({ where: { id: incidentId, cardTs: null }, data: { cardTs: ts } });
 }
 
 const ACTION_NAMES: Record<string, string> = {
@@ -188,7 +186,7 @@ const ACTION_NAMES: Record<string, string> = {
 export const reportSlackFailure: FailureReporter = async (tx, message, error, now) => {
   const incidentId = message.incidentId ?? (message.payload.incidentId as number | undefined) ?? null;
   if (message.kind === "slack.post" || incidentId === null) return;
-  const incident = (await tx.incident.findUnique({ where: { id: incidentId } })) as Incident | null;
+  const incident = await incidentById(tx, incidentId);
   if (!incident) return;
   const what = ACTION_NAMES[message.kind] ?? message.kind;
   const hint =

@@ -1,8 +1,10 @@
-// Answering Slack within its 3 seconds: the work's reply goes in the acknowledgement when it is
-// ready in time; otherwise the request is acknowledged first and the reply follows.
+// Answering people: one place turns what a handler did into what Slack shows. A user error is an
+// ephemeral answer that says what would work; anything else is logged and answered with an
+// apology (nothing was changed); either way the outbox is kicked once, after the work. Commands
+// are answered within Slack's 3 seconds: in the acknowledgement when the work is done in time,
+// otherwise the request is acknowledged first and the answer follows.
+import { isUserError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { Refusal } from "../incidents/service.ts";
-import { OnCallError } from "../oncall/store.ts";
 
 export interface Reply {
   text: string;
@@ -13,10 +15,29 @@ export interface Reply {
 
 export const ACK_BUDGET_MS = 2000;
 
+export const APOLOGY = "Something went wrong on our side and nothing was changed. Please try again in a moment.";
+
 export function replyBody(reply: Reply): Record<string, unknown> {
   return { response_type: reply.inChannel ? "in_channel" : "ephemeral", text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) };
 }
 
+/** Runs a handler: its reply, a user error's message, or the apology (after logging the error). */
+export async function handle(
+  work: () => Promise<Reply | null>,
+  opts: { log: Logger; what: string; afterWrite: () => void; apology?: string },
+): Promise<Reply | null> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUserError(err)) return { text: err.message };
+    opts.log.error(`${opts.what} failed: ${(err as Error).stack ?? err}`);
+    return { text: opts.apology ?? APOLOGY };
+  } finally {
+    opts.afterWrite();
+  }
+}
+
+/** Acknowledges a command with its answer when the work is done within the budget, else acknowledges first and answers late. */
 export async function answerWithin(
   ack: (body?: Record<string, unknown>) => Promise<void>,
   work: () => Promise<Reply | null>,
@@ -31,12 +52,6 @@ export async function answerWithin(
   let reply: Reply | null;
   try {
     reply = await work();
-  } catch (err) {
-    if (err instanceof Refusal || err instanceof OnCallError) reply = { text: err.message };
-    else {
-      log.error(`request failed: ${(err as Error).stack ?? err}`);
-      reply = { text: "Something went wrong on our side and nothing was changed. Please try again in a moment." };
-    }
   } finally {
     clearTimeout(timer);
   }

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
 import { DatabaseClock } from "../../src/db/clock.ts";
-import { enqueue } from "../../src/engine/outbox-store.ts";
+import { enqueue } from "../../src/engine/store.ts";
 import { Outbox } from "../../src/engine/outbox.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { ALICE, BOB, CAROL, DAVE, postCommand, startBot, startHarness, startStandIn, type Harness } from "../support/bot.ts";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/clock.ts";
 import { DatabaseClock } from "../../src/db/clock.ts";
-import { enqueue } from "../../src/engine/outbox-store.ts";
+import { enqueue } from "../../src/engine/store.ts";
 import { ALICE, applyRotaText, BOB, postCommand, SIGNING_SECRET, startBot, startStandIn, TOKEN } from "../support/bot.ts";
 import { freshDatabase } from "../support/db.ts";
 import { freePort, runCli, startCli, until } from "../support/process.ts";

@@ -1,7 +1,9 @@
 // Remembered requests only matter while Slack may still retry them (minutes), and delivered
 // messages only for looking back: both are trimmed once an hour, by whichever process gets there.
 import type { Db } from "../../db/client.ts";
+import { forgetRequests } from "../../db/tx.ts";
 import type { EngineModule } from "../module.ts";
+import { forgetSentMessages } from "../store.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -16,10 +18,10 @@ export function housekeepingModule(db: Db): EngineModule {
     name: "housekeeping",
     async runDue(now) {
       if (now.getTime() - lastRunAt < HOUR_MS) return 0;
-      const requests = await db.processedRequest.deleteMany({ where: { processedAt: { lt: new Date(now.getTime() - REQUEST_MEMORY_MS) } } });
-      const messages = await db.outboxMessage.deleteMany({ where: { state: "sent", sentAt: { lt: new Date(now.getTime() - SENT_MESSAGE_MEMORY_MS) } } });
+      const requests = await forgetRequests(db, new Date(now.getTime() - REQUEST_MEMORY_MS));
+      const messages = await forgetSentMessages(db, new Date(now.getTime() - SENT_MESSAGE_MEMORY_MS));
       lastRunAt = now.getTime();
-      return requests.count + messages.count;
+      return requests + messages;
     },
   };
 }

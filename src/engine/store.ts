@@ -1,46 +1,10 @@
-// The outbox's table: recording Slack and wiki writes in the transaction that causes them,
-// claiming them under a lease, and recording what came of each delivery. Delivery itself is in
+// The engine's side of the outbox table: claiming messages under a lease, recording what came of
+// each delivery, and looking at the backlog. Messages are recorded by db/outbox.ts; delivery is
 // engine/outbox.ts; nothing here calls anything outside the database.
 import type { Db, Prisma } from "../db/client.ts";
 
-export type Tx = Prisma.TransactionClient;
-
-/**
- * Lanes are delivered independently, each with its own concurrency, so a page never waits behind
- * a wiki export or a burst of card edits. Within a lane, messages of one incident keep their order.
- */
-export const LANES = ["pages", "channel", "exports"] as const;
-export type Lane = (typeof LANES)[number];
-
-/** Which lane a kind of message goes in; kinds not listed go in the channel lane. */
-const LANE_OF_KIND: Record<string, Lane> = {
-  "page.notify": "pages",
-  "postmortem.export": "exports",
-};
-
-export const laneOf = (kind: string): Lane => LANE_OF_KIND[kind] ?? "channel";
-
-export interface OutboxEntry {
-  /** Unique per message: the same key twice is the same message, sent once. */
-  key: string;
-  kind: string;
-  /** Messages with the same incident id are delivered in the order they were recorded (within a lane). */
-  incidentId?: number | null;
-  payload?: Record<string, unknown>;
-}
-
-/** Records messages in the caller's transaction, in the order given (one statement, whatever their number). */
-export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO outbox_message (idempotency_key, kind, lane, incident_id, payload, next_attempt_at, created_at)
-    SELECT e.key, e.kind, e.lane, e.incident_id, e.payload, ${now}::timestamptz, ${now}::timestamptz
-      FROM unnest(${entries.map((e) => e.key)}::text[], ${entries.map((e) => e.kind)}::text[], ${entries.map((e) => laneOf(e.kind))}::text[],
-                  ${entries.map((e) => e.incidentId ?? null)}::int[], ${entries.map((e) => JSON.stringify(e.payload ?? {}))}::jsonb[])
-           WITH ORDINALITY AS e(key, kind, lane, incident_id, payload, n)
-     ORDER BY e.n
-    ON CONFLICT (idempotency_key) DO NOTHING`;
-}
+import { LANES, type Lane } from "../db/outbox.ts";
+import type { Tx } from "../db/tx.ts";
 
 export interface OutboxMessage {
   id: bigint;
@@ -201,4 +165,9 @@ export async function retryFailed(db: Db, which: { id: bigint } | "all-failed", 
   const where = which === "all-failed" ? { state: "failed" } : { id: which.id, state: "failed" };
   const { count } = await db.outboxMessage.updateMany({ where, data: { state: "pending", attempts: 0, nextAttemptAt: now, lockedUntil: null, lockedBy: null } });
   return count;
+}
+
+/** Delivered messages are kept for looking back, not for ever: forgets those sent before `before`. */
+export async function forgetSentMessages(db: Db, before: Date): Promise<number> {
+  return (await db.outboxMessage.deleteMany({ where: { state: "sent", sentAt: { lt: before } } })).count;
 }

@@ -1,0 +1,73 @@
+// What every domain's store shares for its transactions: the transaction type, the named advisory
+// locks, running a unit of work in one transaction, and remembering requests already handled.
+import type { Db, Prisma } from "./client.ts";
+
+export type Tx = Prisma.TransactionClient;
+/** A Prisma client or a transaction client: a read may run in either. */
+export type DbClient = Db | Tx;
+
+/**
+ * Transaction-scoped advisory locks, by name. (Session-level locks would need a connection of
+ * their own: through a pool they may be released on another connection.) The keys are those
+ * earlier versions took, so a new process and an old one still exclude each other.
+ */
+export const LOCKS = {
+  /** One declaration at a time takes the next incident number, so numbers have no gaps. */
+  incidentNumber: [7201, 1],
+  /** Two rota applies never interleave ("rota" in ASCII). */
+  rotaApply: 0x726f7461,
+} as const satisfies Record<string, number | readonly [number, number]>;
+
+export async function advisoryLock(tx: Tx, lock: keyof typeof LOCKS): Promise<void> {
+  const key: number | readonly [number, number] = LOCKS[lock];
+  if (typeof key === "number") await tx.$executeRaw`SELECT pg_advisory_xact_lock(${key}::bigint)`;
+  else await tx.$executeRaw`SELECT pg_advisory_xact_lock(${key[0]}::int, ${key[1]}::int)`;
+}
+
+export interface TransactionOptions {
+  /** How long the whole transaction may take. */
+  timeoutMs?: number;
+  /** How long to wait for a connection. */
+  maxWaitMs?: number;
+}
+
+/** Runs `fn` as one transaction: a unit of work either happens whole or not at all. */
+export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  return db.$transaction(fn, { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 });
+}
+
+/** The first time a request is seen, or the answer given to it the first time. */
+export type RequestClaim = { first: true } | { first: false; response: Prisma.JsonValue | null };
+
+/**
+ * Marks a request (a slash command's trigger id, a modal's view id, an event id) as handled in
+ * this transaction, so a retried or double-submitted request changes nothing twice.
+ */
+export async function claimRequest(tx: Tx, key: string | undefined, now: Date): Promise<RequestClaim> {
+  if (!key) return { first: true };
+  const inserted = await tx.$executeRaw`INSERT INTO processed_request (key, processed_at) VALUES (${key}, ${now}) ON CONFLICT (key) DO NOTHING`;
+  if (inserted === 1) return { first: true };
+  const row = await tx.processedRequest.findUnique({ where: { key } });
+  return { first: false, response: row?.response ?? null };
+}
+
+/** Keeps the answer to a request, for a retry of it to get the same one. */
+export async function rememberResponse(tx: Tx, key: string | undefined, response: Prisma.InputJsonValue): Promise<void> {
+  if (key) await tx.processedRequest.update({ where: { key }, data: { response } });
+}
+
+/** Handled requests only matter while Slack may still retry them: forgets those handled before `before`. */
+export async function forgetRequests(db: Db, before: Date): Promise<number> {
+  return (await db.processedRequest.deleteMany({ where: { processedAt: { lt: before } } })).count;
+}
+
+/** The database answers. */
+export async function ping(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}
+
+/** The names of the migrations applied (and not rolled back). */
+export async function appliedMigrations(db: Db): Promise<string[]> {
+  const rows = await db.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  return rows.map((r) => r.migration_name);
+}

@@ -1,0 +1,28 @@
+// An incident as the rest of the code sees it: the record the store reads and writes, whose state
+// (severity, status, commander, roles, resolution) lifecycle.ts rules.
+import type { Severity, Status } from "./lifecycle.ts";
+
+export interface Incident {
+  id: number;
+  number: number;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  status: Status;
+  commanderId: string;
+  commsLeadId: string | null;
+  scribeId: string | null;
+  service: string | null;
+  channelName: string;
+  channelId: string | null;
+  cardTs: string | null;
+  resolution: string | null;
+  declaredById: string;
+  declaredAt: Date;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  version: number;
+  postmortemLocation: string | null;
+  postmortemUrl: string | null;
+  postmortemExportedAt: Date | null;
+}

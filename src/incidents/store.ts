@@ -1,0 +1,162 @@
+// The incidents' tables: incident and timeline_event. The only file that reads or writes them;
+// rows become domain types here, in one function each.
+import type { Prisma } from "../db/client.ts";
+import { advisoryLock, type DbClient, type Tx } from "../db/tx.ts";
+import type { Incident } from "./incident.ts";
+import { OPEN_STATUSES, type Severity, type Status } from "./lifecycle.ts";
+import type { NewTimelineEvent, TimelineData, TimelineEvent } from "./timeline.ts";
+
+type IncidentRow = Prisma.IncidentGetPayload<object>;
+type TimelineRow = Prisma.TimelineEventGetPayload<object>;
+
+export function toIncident(row: IncidentRow): Incident {
+  return { ...row, severity: row.severity as Severity, status: row.status as Status };
+}
+
+export function toTimelineEvent(row: Pick<TimelineRow, "id" | "incidentId" | "kind" | "actorId" | "occurredAt" | "data">): TimelineEvent {
+  return { id: row.id, incidentId: row.incidentId, actorId: row.actorId, occurredAt: row.occurredAt, data: { kind: row.kind, ...(row.data as object) } as TimelineData };
+}
+
+const orNull = (row: IncidentRow | null): Incident | null => (row ? toIncident(row) : null);
+
+// ---------------------------------------------------------------------------------------------
+// Incidents
+// ---------------------------------------------------------------------------------------------
+
+export async function incidentById(db: DbClient, id: number): Promise<Incident | null> {
+  return orNull(await db.incident.findUnique({ where: { id } }));
+}
+
+export async function incidentByNumber(db: DbClient, number: number): Promise<Incident | null> {
+  // Numbers beyond what the column holds name no incident (rather than failing the query).
+  if (!Number.isSafeInteger(number) || number < 1 || number > 2_147_483_647) return null;
+  return orNull(await db.incident.findUnique({ where: { number } }));
+}
+
+export async function incidentByChannel(db: DbClient, channelId: string): Promise<Incident | null> {
+  return orNull(await db.incident.findUnique({ where: { channelId } }));
+}
+
+export async function openIncidents(db: DbClient): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { status: { in: [...OPEN_STATUSES] } }, orderBy: { number: "asc" } })).map(toIncident);
+}
+
+/** Incidents that have a Slack channel (local mode makes their channels again after a restart). */
+export async function incidentsWithChannels(db: DbClient): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { channelId: { not: null } }, orderBy: { number: "asc" } })).map(toIncident);
+}
+
+/** Incidents declared before `before` (newest first), for the postmortem's related incidents. */
+export async function incidentsDeclaredBefore(db: DbClient, before: Date, exceptId: number, take: number): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { declaredAt: { lt: before }, id: { not: exceptId } }, orderBy: { declaredAt: "desc" }, take })).map(toIncident);
+}
+
+/**
+ * Locks the incident's row for the transaction and reads it: two people changing one incident at
+ * once are applied one after the other, and neither change is lost.
+ */
+export async function lockIncident(tx: Tx, id: number): Promise<Incident | null> {
+  await tx.$queryRaw`SELECT id FROM incident WHERE id = ${id} FOR UPDATE`;
+  return incidentById(tx, id);
+}
+
+/** The next incident number: one declaration at a time takes it, so numbers have no gaps. */
+export async function takeNextNumber(tx: Tx): Promise<number> {
+  await advisoryLock(tx, "incidentNumber");
+  const [{ next }] = await tx.$queryRaw<{ next: number }[]>`SELECT COALESCE(MAX(number), 0) + 1 AS next FROM incident`;
+  return Number(next);
+}
+
+export interface NewIncident {
+  number: number;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  commanderId: string;
+  service: string | null;
+  channelName: string;
+  declaredById: string;
+  declaredAt: Date;
+}
+
+export async function createIncident(tx: Tx, data: NewIncident): Promise<Incident> {
+  return toIncident(await tx.incident.create({ data: { ...data, status: "investigating" } }));
+}
+
+/** What a change writes: the state, and when it was resolved or closed. The version goes up by one. */
+export interface IncidentChange {
+  severity: Severity;
+  status: Status;
+  commanderId: string;
+  commsLeadId: string | null;
+  scribeId: string | null;
+  resolution: string | null;
+  resolvedAt?: Date | null;
+  closedAt?: Date;
+}
+
+export async function updateIncident(tx: Tx, id: number, change: IncidentChange): Promise<Incident> {
+  return toIncident(await tx.incident.update({ where: { id }, data: { ...change, version: { increment: 1 } } }));
+}
+
+/** The incident's Slack channel, unless one was recorded already. */
+export async function recordChannel(tx: Tx, id: number, channelId: string, channelName: string): Promise<void> {
+  await tx.incident.updateMany({ where: { id, channelId: null }, data: { channelId, channelName } });
+}
+
+/** The pinned card's ts, unless one was recorded already. */
+export async function recordCard(tx: Tx, id: number, cardTs: string): Promise<void> {
+  await tx.incident.updateMany({ where: { id, cardTs: null }, data: { cardTs } });
+}
+
+/** Where the postmortem draft was exported; the card changes, so the version goes up. */
+export async function recordPostmortem(tx: Tx, id: number, location: string, url: string | null, at: Date): Promise<Incident> {
+  return toIncident(
+    await tx.incident.update({ where: { id }, data: { postmortemLocation: location, postmortemUrl: url, postmortemExportedAt: at, version: { increment: 1 } } }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeline
+// ---------------------------------------------------------------------------------------------
+
+function timelineRow(e: NewTimelineEvent) {
+  const { kind, ...rest } = e.data;
+  return { incidentId: e.incidentId, kind, actorId: e.actorId, occurredAt: e.occurredAt, data: rest as Prisma.InputJsonValue };
+}
+
+/** Writes timeline events of one incident, by one actor, at one instant. */
+export async function addTimelineEvents(tx: Tx, incidentId: number, actorId: string, at: Date, events: TimelineData[]): Promise<TimelineEvent[]> {
+  if (events.length === 0) return [];
+  if (events.length === 1) return [toTimelineEvent(await tx.timelineEvent.create({ data: timelineRow({ incidentId, actorId, occurredAt: at, data: events[0] }) }))];
+  return insertTimelineEvents(
+    tx,
+    events.map((data) => ({ incidentId, actorId, occurredAt: at, data })),
+  );
+}
+
+/**
+ * Writes many timeline events, of any incidents, in two statements and in the order given (ids
+ * are taken from the sequence first, so the order is the ids' order).
+ */
+export async function insertTimelineEvents(tx: Tx, events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
+  if (events.length === 0) return [];
+  const ids = (await tx.$queryRaw<{ id: bigint }[]>`SELECT nextval(pg_get_serial_sequence('timeline_event', 'id')) AS id FROM generate_series(1, ${events.length})`)
+    .map((r) => BigInt(r.id))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = events.map((e, i) => ({ id: ids[i], ...timelineRow(e) }));
+  await tx.$executeRaw`INSERT INTO timeline_event (id, incident_id, kind, actor_id, occurred_at, data)
+    SELECT * FROM unnest(${rows.map((r) => r.id.toString())}::bigint[], ${rows.map((r) => r.incidentId)}::int[], ${rows.map((r) => r.kind)}::text[],
+                         ${rows.map((r) => r.actorId)}::text[], ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[], ${rows.map((r) => JSON.stringify(r.data))}::jsonb[])`;
+  return events.map((e, i) => ({ id: ids[i], ...e }));
+}
+
+/** An incident's whole timeline, oldest first. */
+export async function timelineOf(db: DbClient, incidentId: number): Promise<TimelineEvent[]> {
+  return (await db.timelineEvent.findMany({ where: { incidentId }, orderBy: { id: "asc" } })).map(toTimelineEvent);
+}
+
+/** These events, oldest first. */
+export async function timelineEvents(db: DbClient, ids: bigint[]): Promise<TimelineEvent[]> {
+  return (await db.timelineEvent.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map(toTimelineEvent);
+}

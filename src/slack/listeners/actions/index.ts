@@ -1,0 +1,45 @@
+// Interactions on messages: the card's buttons and menu, and the page buttons. Each is
+// acknowledged at once; what the click did (or why it could not) is answered to that person only.
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
+import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
+import { handle, type Reply } from "../../reply.ts";
+import type { ListenerContext } from "../context.ts";
+import { actionItemForm, severityMenu, statusButton, type ClickContext } from "./incident.ts";
+import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
+
+type Click = (raw: string | undefined, ctx: ClickContext) => Promise<Reply | null>;
+
+export function registerActions(app: App, services: ListenerContext): void {
+  const { log } = services;
+
+  /** Acknowledges, runs the handler, and answers the clicker privately when there is something to say. */
+  function listen(matcher: string | RegExp, click: Click, apology: string, valueOf: (body: BlockAction) => string | undefined) {
+    app.action<BlockAction>(matcher, async ({ ack, body, client }) => {
+      await ack();
+      const ctx: ClickContext = { userId: body.user.id, triggerId: body.trigger_id, services };
+      const reply = await handle(() => click(valueOf(body), ctx), { log, what: `the ${String(matcher)} action`, afterWrite: services.afterWrite, apology });
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      if (reply && channel) {
+        await client.chat.postEphemeral({ channel, user: ctx.userId, text: reply.text }).catch((err) => log.warn(`ephemeral reply failed: ${(err as Error).message}`));
+      }
+    });
+  }
+  const button = (body: BlockAction) => (body.actions[0] as ButtonAction).value;
+  const option = (body: BlockAction) => (body.actions[0] as StaticSelectAction).selected_option?.value;
+  const NO_CHANGE = "Something went wrong on our side and nothing was changed. Please try again.";
+
+  listen(new RegExp(`^${ACTIONS.status}:`), statusButton, NO_CHANGE, button);
+  listen(ACTIONS.severity, severityMenu, NO_CHANGE, option);
+  listen(PAGE_ACTIONS.acknowledge, acknowledgeButton, PAGE_APOLOGY, button);
+  listen(PAGE_ACTIONS.escalate, escalateButton, PAGE_APOLOGY, button);
+
+  app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client }) => {
+    await ack();
+    try {
+      const view = await actionItemForm(action.value, { userId: body.user.id, triggerId: body.trigger_id, services });
+      if (view) await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+    } catch (err) {
+      log.error(`could not open the action item form: ${(err as Error).message}`);
+    }
+  });
+}

@@ -1,0 +1,17 @@
+// Page buttons, in the paged person's direct messages. The first acknowledgement wins; a later
+// click is told who was first.
+import type { Reply } from "../../reply.ts";
+import type { ClickContext } from "./incident.ts";
+
+export async function acknowledgeButton(raw: string | undefined, ctx: ClickContext): Promise<Reply | null> {
+  await ctx.services.escalation.acknowledge({ pageId: Number(raw) }, ctx.userId);
+  return null;
+}
+
+export async function escalateButton(raw: string | undefined, ctx: ClickContext): Promise<Reply | null> {
+  await ctx.services.escalation.escalateNow(Number(raw), ctx.userId);
+  return null;
+}
+
+/** When a page button fails on our side, the command is the way out. */
+export const PAGE_APOLOGY = "Something went wrong on our side; nothing was changed. Try `/incident ack` in the incident channel.";

@@ -1,0 +1,71 @@
+// `/incident …`: parse, dispatch by verb to its handler, answer. Bad input is answered with what
+// would work, and nothing is written. Every verb's handler is in this folder, by what it is about.
+import type { App } from "@slack/bolt";
+import { declareModal } from "../../../incidents/views.ts";
+import { parseCommand, type Command } from "../../grammar.ts";
+import { answerWithin, handle } from "../../reply.ts";
+import type { ListenerContext } from "../context.ts";
+import * as incident from "./incident.ts";
+import * as oncall from "./oncall.ts";
+import * as paging from "./paging.ts";
+import * as postmortem from "./postmortem.ts";
+import type { CommandContext, CommandHandler, CommandHandlers, Verb } from "./types.ts";
+
+/** The handler of each verb. */
+export const COMMANDS: CommandHandlers = {
+  help: incident.help,
+  declare: incident.declare,
+  commander: incident.commander,
+  role: incident.role,
+  sev: incident.sev,
+  status: incident.status,
+  update: incident.update,
+  note: incident.note,
+  resolve: incident.resolve,
+  reopen: incident.reopen,
+  close: incident.close,
+  list: incident.list,
+  show: incident.show,
+  timeline: incident.timeline,
+  oncall: oncall.oncall,
+  override: oncall.override,
+  "override-remove": oncall.overrideRemove,
+  page: paging.page,
+  ack: paging.ack,
+  action: postmortem.action,
+  actions: postmortem.actions,
+  postmortem: postmortem.postmortem,
+};
+
+/** Runs the handler of a parsed command (the form excepted). */
+export function runCommand(cmd: Exclude<Command, { verb: "declare-modal" }>, ctx: CommandContext) {
+  const handler = COMMANDS[cmd.verb] as CommandHandler<Verb>;
+  return handler(cmd as never, ctx);
+}
+
+export function registerCommands(app: App, services: ListenerContext): void {
+  const { log } = services;
+  app.command("/incident", async ({ command, ack, client, body }) => {
+    const parsed = parseCommand(command.text ?? "");
+    if (!parsed.ok) {
+      await ack({ response_type: "ephemeral", text: parsed.error });
+      return;
+    }
+    const cmd = parsed.command;
+    if (cmd.verb === "declare-modal") {
+      await ack();
+      await client.views
+        .open({ trigger_id: body.trigger_id, view: declareModal({ channelId: command.channel_id, userId: command.user_id }) as never })
+        .catch((err) => log.error(`could not open the declare modal: ${(err as Error).message}`));
+      return;
+    }
+    // Slack sends a trigger id with every invocation, and the same one when it retries.
+    const ctx: CommandContext = { userId: command.user_id, channelId: command.channel_id, requestKey: body.trigger_id ? `command:${body.trigger_id}` : undefined, services };
+    await answerWithin(
+      ack as never,
+      () => handle(() => runCommand(cmd, ctx), { log, what: `/incident ${cmd.verb}`, afterWrite: services.afterWrite }),
+      (reply) => client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: reply.text }).then(() => undefined),
+      log,
+    );
+  });
+}

@@ -1,0 +1,22 @@
+// `/incident oncall …`: who is on call (in the schedule's zone and the asker's), and overrides.
+import { oncallText } from "../../../oncall/views.ts";
+import type { CommandHandler } from "./types.ts";
+
+export const oncall: CommandHandler<"oncall"> = async (cmd, ctx) => {
+  const { oncall, users, clock } = ctx.services;
+  const views = await oncall.whoIsOnCall(cmd.schedule);
+  if (views.length === 0) return { text: "No schedules yet. Describe your rota in a file (see `examples/rota.yaml`) and apply it with `incident-bot rota apply <file>`." };
+  const askerZone = await users.timeZone(ctx.userId);
+  const now = clock.now();
+  return { text: views.map((v) => oncallText(v.schedule, now, askerZone, v.overrides)).join("\n\n") };
+};
+
+export const override: CommandHandler<"override"> = async (cmd, ctx) => {
+  const { id, start, end } = await ctx.services.oncall.addOverride(cmd.schedule, cmd.userId, cmd.from, cmd.to, ctx.userId);
+  return { text: `Override #${id}: <@${cmd.userId}> covers *${cmd.schedule}* from ${start.toISOString()} to ${end.toISOString()}.`, inChannel: true };
+};
+
+export const overrideRemove: CommandHandler<"override-remove"> = async (cmd, ctx) => {
+  const removed = await ctx.services.oncall.removeOverride(cmd.id);
+  return { text: `Removed override #${removed.id} (<@${removed.user}> on ${removed.schedule}).`, inChannel: true };
+};

@@ -1,0 +1,27 @@
+// What every listener is given: the services, the Slack users directory, and what to do after a
+// write (deliver its messages, look again for the next due step).
+import type { Clock } from "../../clock.ts";
+import type { OutboxEntry } from "../../db/outbox.ts";
+import type { EscalationService } from "../../escalation/service.ts";
+import type { IncidentService } from "../../incidents/service.ts";
+import type { Logger } from "../../log.ts";
+import type { OnCallService } from "../../oncall/service.ts";
+import type { PostmortemService } from "../../postmortem/service.ts";
+import type { SlackUsers } from "../users.ts";
+
+export interface Services {
+  incidents: IncidentService;
+  escalation: EscalationService;
+  oncall: OnCallService;
+  postmortems: PostmortemService;
+}
+
+export interface ListenerContext extends Services {
+  users: SlackUsers;
+  /** Records Slack messages to send that change nothing else (a reply to a mention). */
+  say(entries: OutboxEntry[]): Promise<void>;
+  clock: Clock;
+  log: Logger;
+  /** After a transaction committed: deliver its messages, and look again for the next due step. */
+  afterWrite(): void;
+}

@@ -1,0 +1,16 @@
+// Modal submissions: each form's handler says whether the form closes or which fields are wrong.
+import type { App } from "@slack/bolt";
+import { ACTIONS } from "../../../incidents/views.ts";
+import type { ListenerContext } from "../context.ts";
+import { actionItemForm, declareForm, type FormAnswer, type FormValues, type Submission } from "./forms.ts";
+
+export function registerViews(app: App, services: ListenerContext): void {
+  const listen = (callbackId: string, form: (s: Submission) => Promise<FormAnswer>) =>
+    app.view(callbackId, async ({ ack, body, view }) => {
+      const answer = await form({ userId: body.user.id, viewId: view.id, values: view.state.values as FormValues, privateMetadata: view.private_metadata, services });
+      services.afterWrite();
+      await ack(answer ? { response_action: "errors", errors: answer.errors } : undefined);
+    });
+  listen(ACTIONS.declareView, declareForm);
+  listen(ACTIONS.actionItemView, actionItemForm);
+}
