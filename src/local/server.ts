@@ -6,6 +6,7 @@
 //
 //   GET  /healthz, /readyz      the bot's liveness and readiness (as in HTTP mode)
 //   GET  /                      the page (page.html, page.css, page.js, favicon.svg next to this file)
+//   GET  /page/<name>.js        the page's modules (page/ next to this file), imported by page.js
 //   GET  /api/state?user=U…     Snapshot (snapshot.ts)
 //   GET  /api/events            Server-Sent Events: one `change` event per change
 //   POST /api/command           {user, channel, text}: "/incident …" as a slash command; other
@@ -16,7 +17,7 @@
 //   POST /api/view/close        {user, viewId}
 //   POST /api/response/<id>     the response_url given to the bot with each command and click
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../clock.ts";
@@ -46,13 +47,32 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
-const STATIC: Record<string, { file: string; type: string }> = {
+interface StaticFile {
+  /** Relative to this file's folder. */
+  file: string;
+  type: string;
+}
+
+const JAVASCRIPT = "text/javascript; charset=utf-8";
+
+const STATIC: Record<string, StaticFile> = {
   "/": { file: "page.html", type: "text/html; charset=utf-8" },
   "/page.css": { file: "page.css", type: "text/css; charset=utf-8" },
-  "/page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
+  "/page.js": { file: "page.js", type: JAVASCRIPT },
   "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
   "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml" }, // what a browser asks for by itself
 };
+
+/**
+ * Every file the page may load, by exact path: STATIC and the modules in page/ (plain names such
+ * as /page/client.js, listed once when the server starts). A request path is only ever looked up
+ * here, never joined to a folder, so nothing else on the disk can be asked for.
+ */
+async function staticFiles(): Promise<Map<string, StaticFile>> {
+  const names = await readdir(new URL("./page/", import.meta.url));
+  const modules = names.filter((n) => /^[a-z][a-z0-9-]*\.js$/.test(n)).map((n): [string, StaticFile] => [`/page/${n}`, { file: `page/${n}`, type: JAVASCRIPT }]);
+  return new Map([...Object.entries(STATIC), ...modules]);
+}
 
 /** The page builds its DOM from text nodes; the policy is a second line of defence. */
 const SECURITY_HEADERS = {
@@ -82,6 +102,7 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
   const streams = new Set<ServerResponse>();
   const responseTargets = new Map<string, ResponseTarget>();
   let baseUrl = "";
+  const files = await staticFiles();
 
   // Every change anywhere becomes one SSE event; the page then asks for its state again.
   const broadcast = (change: unknown) => {
@@ -219,8 +240,9 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
     const url = new URL(req.url ?? "/", "http://local");
     const path = url.pathname;
 
-    if (req.method === "GET" && STATIC[path]) {
-      const { file, type } = STATIC[path];
+    const asset = req.method === "GET" ? files.get(path) : undefined;
+    if (asset) {
+      const { file, type } = asset;
       const content = await readFile(new URL(`./${file}`, import.meta.url));
       res.writeHead(200, { "content-type": type, "cache-control": "no-store", ...SECURITY_HEADERS }).end(content);
       return;
