@@ -21,7 +21,7 @@ import { createLogger } from "../src/log.ts";
 import { DEFAULT_TEMPLATE } from "../src/postmortem/draft.ts";
 import { createDirectoryExporter } from "../src/postmortem/exporters.ts";
 import { createBot } from "../src/slack/app.ts";
-import { SlackStandIn } from "../src/slack/standin/index.ts";
+import { SlackStandIn } from "../src/standin/index.ts";
 
 const waiting = Number(process.argv[2] ?? 100_000);
 const due = Number(process.argv[3] ?? 1_000);

@@ -21,7 +21,7 @@ import { loadTemplate } from "../postmortem/template.ts";
 import { onCallAt } from "../oncall/schedule.ts";
 import { listSchedules, loadSchedule } from "../oncall/store.ts";
 import { createBot, type Bot } from "../slack/app.ts";
-import { SlackStandIn } from "../slack/standin/index.ts";
+import { SlackStandIn } from "../standin/index.ts";
 import { PostmortemFolder } from "./postmortems.ts";
 import { SAMPLE_CHANNELS, SAMPLE_ROTA_PATH, SAMPLE_USERS } from "./sample.ts";
 import { startLocalServer, type LocalServer } from "./server.ts";

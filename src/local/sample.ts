@@ -1,7 +1,7 @@
 // The sample workspace of local mode: five people (the same ids as examples/rota.yaml), the
 // channels every workspace starts with, and where the sample rota lives.
 import { fileURLToPath } from "node:url";
-import type { StandInUser } from "../slack/standin/index.ts";
+import type { StandInUser } from "../standin/index.ts";
 
 /** Time zones differ on purpose: `/incident oncall` answers in the asker's zone. */
 export const SAMPLE_USERS: StandInUser[] = [

@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
-import type { SlackStandIn } from "../slack/standin/index.ts";
+import type { SlackStandIn } from "../standin/index.ts";
 import { LocalNotes } from "./notes.ts";
 import type { PostmortemFolder } from "./postmortems.ts";
 import { appMention, blockActions, encodeTyped, sendToBot, slashCommand, viewSubmission, type BotAnswer, type BotEndpoint, type FormValues } from "./slack-requests.ts";

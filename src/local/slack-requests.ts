@@ -3,7 +3,7 @@
 // `payload=` JSON field) and Events API callbacks (JSON). Shapes follow Slack's docs; the test
 // suite's helpers (test/support/bot.ts) send the same shapes.
 import { createHmac, randomBytes } from "node:crypto";
-import type { Message, OpenView, SlackStandIn, StandInUser } from "../slack/standin/index.ts";
+import type { Message, OpenView, SlackStandIn, StandInUser } from "../standin/index.ts";
 
 /** Slack's old "verification token": sent in every payload, checked by nobody (Bolt uses the signature). */
 const VERIFICATION_TOKEN = "local-verification-token";

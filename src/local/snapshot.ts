@@ -1,7 +1,7 @@
 // What one person sees of the local workspace, as the page's JSON: the people, the conversations
 // they can open, each conversation's messages (the stand-in's, plus the answers only a Slack
 // client would show, see notes.ts), their open modals, who is on call and the postmortem drafts.
-import type { Channel, Message, SlackStandIn } from "../slack/standin/index.ts";
+import type { Channel, Message, SlackStandIn } from "../standin/index.ts";
 import { tsMicros, type LocalNote, type LocalNotes } from "./notes.ts";
 import type { PostmortemFile } from "./postmortems.ts";
 

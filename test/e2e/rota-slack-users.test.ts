@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SlackStandIn } from "../../src/slack/standin/index.ts";
+import { SlackStandIn } from "../../src/standin/index.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 import { runCli as run } from "../support/process.ts";
 

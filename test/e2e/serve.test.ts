@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SlackStandIn } from "../../src/slack/standin/index.ts";
+import { SlackStandIn } from "../../src/standin/index.ts";
 import { freshDatabase } from "../support/db.ts";
 import { sign } from "../support/bot.ts";
 import { freePort, startCli as run, until } from "../support/process.ts";

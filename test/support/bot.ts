@@ -10,7 +10,7 @@ import { createDirectoryExporter, type PostmortemExporter } from "../../src/post
 import { ManualClock, type Clock } from "../../src/clock.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { createBot, type Bot, type BotOptions } from "../../src/slack/app.ts";
-import { SlackStandIn, type StandInUser } from "../../src/slack/standin/index.ts";
+import { SlackStandIn, type StandInUser } from "../../src/standin/index.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
 import { applyRota } from "../../src/oncall/apply.ts";
 import { parseRotaFile } from "../../src/oncall/rota-file.ts";

@@ -1,7 +1,7 @@
 // The Slack Web API stand-in, driven by the real @slack/web-api client over loopback HTTP.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebClient, ErrorCode } from "@slack/web-api";
-import { SlackStandIn, type StandInChange } from "../../src/slack/standin/index.ts";
+import { SlackStandIn, type StandInChange } from "../../src/standin/index.ts";
 
 const ALICE = "U0ALICE001";
 const BOB = "U0BOB00001";
