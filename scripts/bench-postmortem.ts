@@ -2,7 +2,7 @@
 //   npx tsx scripts/bench-postmortem.ts [events=10000]
 // Prints numbers; asserts nothing.
 import { renderPostmortem } from "../src/postmortem/draft.ts";
-import { markdownToStorage } from "../src/postmortem/confluence.ts";
+import { markdownToStorage } from "../src/postmortem/confluence-storage.ts";
 import { benchmarkInput } from "../src/postmortem/fixtures.ts";
 
 const events = Number(process.argv[2] ?? 10_000);

@@ -8,7 +8,7 @@ import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { z } from "zod";
-import { markdownToStorage } from "./confluence.ts";
+import { markdownToStorage } from "./confluence-storage.ts";
 
 export interface ExportedDocument {
   /** Where a person reads the document, when there is such a link. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { markdownToStorage } from "../../../src/postmortem/confluence.ts";
+import { markdownToStorage } from "../../../src/postmortem/confluence-storage.ts";
 import { renderPostmortem } from "../../../src/postmortem/draft.ts";
 import { walkInput } from "./walk.ts";
 
