@@ -19,7 +19,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { escalationModule } from "../src/engine/modules/escalation.ts";
 import { createLogger } from "../src/log.ts";
 import { DEFAULT_TEMPLATE } from "../src/postmortem/draft.ts";
-import { createDirectoryExporter } from "../src/postmortem/exporters.ts";
+import { createDirectoryExporter } from "../src/postmortem/export/directory.ts";
 import { createBot } from "../src/slack/app.ts";
 import { SlackStandIn } from "../src/slack/standin/index.ts";
 

@@ -12,7 +12,8 @@ import { createBot } from "./slack/app.ts";
 import { localPostmortemDir, startLocalMode } from "./local/mode.ts";
 import { SAMPLE_USERS } from "./local/sample.ts";
 import { unknownPlaceholders } from "./postmortem/draft.ts";
-import { ExportConfigError, exporterFromEnv, type PostmortemExporter } from "./postmortem/exporters.ts";
+import { exporterFromEnv } from "./postmortem/export/config.ts";
+import { ExportConfigError, type PostmortemExporter } from "./postmortem/export/exporter.ts";
 import { loadTemplate, TemplateError } from "./postmortem/template.ts";
 
 export const MANIFEST_HELP = `To create the Slack app in one step: open https://api.slack.com/apps?new_app=1, choose

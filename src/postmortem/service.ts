@@ -9,7 +9,7 @@ import { incidentRef } from "../incidents/lifecycle.ts";
 import { addTimelineEvents, channelPost, postmortemExport, Refusal, toTimelineEvent, type Incident } from "../incidents/service.ts";
 import type { Logger } from "../log.ts";
 import { ACTION_ITEM_TYPES, renderPostmortem, type ActionItemType, type PostmortemInput, type RelatedIncident } from "./draft.ts";
-import { ExportError, postmortemSlug, type PostmortemExporter } from "./exporters.ts";
+import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
 
 export interface ActionItemInput {
   text: string;

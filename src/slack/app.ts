@@ -12,7 +12,7 @@ import { escalationModule } from "../engine/modules/escalation.ts";
 import { housekeepingModule } from "../engine/modules/housekeeping.ts";
 import { shiftNoticesModule } from "../engine/modules/shift-notices.ts";
 import { DEFAULT_LEASE_SECONDS, Outbox } from "../engine/outbox.ts";
-import type { PostmortemExporter } from "../postmortem/exporters.ts";
+import type { PostmortemExporter } from "../postmortem/export/exporter.ts";
 import { postmortemHandlers } from "../postmortem/service.ts";
 import type { WebClient } from "@slack/web-api";
 import { IncidentService } from "../incidents/service.ts";
