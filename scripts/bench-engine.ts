@@ -18,7 +18,7 @@ import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { escalationModule } from "../src/engine/modules/escalation.ts";
 import { createLogger } from "../src/log.ts";
-import { DEFAULT_TEMPLATE } from "../src/postmortem/draft.ts";
+import { DEFAULT_TEMPLATE } from "../src/postmortem/draft/index.ts";
 import { createDirectoryExporter } from "../src/postmortem/export/directory.ts";
 import { createBot } from "../src/slack/app.ts";
 import { SlackStandIn } from "../src/slack/standin/index.ts";

@@ -1,7 +1,7 @@
 // Benchmark: rendering the postmortem draft of a long incident.
 //   npx tsx scripts/bench-postmortem.ts [events=10000]
 // Prints numbers; asserts nothing.
-import { renderPostmortem } from "../src/postmortem/draft.ts";
+import { renderPostmortem } from "../src/postmortem/draft/index.ts";
 import { markdownToStorage } from "../src/postmortem/confluence-storage.ts";
 import { benchmarkInput } from "../src/postmortem/fixtures.ts";
 

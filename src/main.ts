@@ -11,7 +11,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { createBot } from "./slack/app.ts";
 import { localPostmortemDir, startLocalMode } from "./local/mode.ts";
 import { SAMPLE_USERS } from "./local/sample.ts";
-import { unknownPlaceholders } from "./postmortem/draft.ts";
+import { unknownPlaceholders } from "./postmortem/draft/index.ts";
 import { exporterFromEnv } from "./postmortem/export/config.ts";
 import { ExportConfigError, type PostmortemExporter } from "./postmortem/export/exporter.ts";
 import { loadTemplate, TemplateError } from "./postmortem/template.ts";

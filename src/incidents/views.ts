@@ -1,7 +1,7 @@
 // Block Kit for incidents: the pinned card, the declare modal, and the texts the bot posts. Pure.
 import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, TRANSITIONS, type Status, type TimelineData } from "./lifecycle.ts";
 import type { Incident, TimelineEvent } from "./service.ts";
-import { ACTION_ITEM_TYPES } from "../postmortem/draft.ts";
+import { ACTION_ITEM_TYPES } from "../postmortem/draft/index.ts";
 
 // Slack's limits (characters): header 150, section text 3000, button text 75, field 2000.
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -6,7 +6,7 @@ import { createDb } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { createLogger } from "../log.ts";
 import { loadConfig, openDatabase, postmortemSetup } from "../main.ts";
-import { renderPostmortem } from "./draft.ts";
+import { renderPostmortem } from "./draft/index.ts";
 import { exportPostmortem, postmortemInput } from "./service.ts";
 
 export const POSTMORTEM_USAGE = `Usage: incident-bot postmortem show INC-<n>     print the draft (Markdown)

@@ -1,7 +1,7 @@
 // Inputs for benchmarks and tests: a long, realistic incident built deterministically (no clock, no
 // randomness), so a benchmark script can time renderPostmortem on the same input every run.
 import type { Severity, Status } from "../incidents/lifecycle.ts";
-import type { PostmortemActionItem, PostmortemInput, PostmortemTimelineEvent } from "./draft.ts";
+import type { PostmortemActionItem, PostmortemInput, PostmortemTimelineEvent } from "./draft/index.ts";
 
 const PEOPLE = ["U01ALICE", "U02BOB", "U03CAROL", "U04DAVE", "U05ERIN", "U06FRANK", "U07GRACE", "U08HEIDI"];
 const NAMES = ["Alice Adams", "Bob Brown", "Carol Chen", "Dave Diaz", "Erin Evans", "Frank Fischer", "Grace Gupta", "Heidi Horvath"];

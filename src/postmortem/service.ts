@@ -8,7 +8,7 @@ import { PermanentFailure, TransientFailure, type Handler } from "../engine/outb
 import { incidentRef } from "../incidents/lifecycle.ts";
 import { addTimelineEvents, channelPost, postmortemExport, Refusal, toTimelineEvent, type Incident } from "../incidents/service.ts";
 import type { Logger } from "../log.ts";
-import { ACTION_ITEM_TYPES, renderPostmortem, type ActionItemType, type PostmortemInput, type RelatedIncident } from "./draft.ts";
+import { ACTION_ITEM_TYPES, renderPostmortem, type ActionItemType, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
 import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
 
 export interface ActionItemInput {

@@ -1,6 +1,6 @@
 // The `/incident` command grammar: text in, a Command or an error out. Pure, no I/O.
 import { ROLES, SEVERITIES, STATUSES, type Role, type Severity, type Status } from "../incidents/lifecycle.ts";
-import { ACTION_ITEM_TYPES, type ActionItemType } from "../postmortem/draft.ts";
+import { ACTION_ITEM_TYPES, type ActionItemType } from "../postmortem/draft/index.ts";
 
 export type Command =
   | { verb: "help" }

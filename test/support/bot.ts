@@ -5,7 +5,7 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft.ts";
+import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft/index.ts";
 import { createDirectoryExporter } from "../../src/postmortem/export/directory.ts";
 import type { PostmortemExporter } from "../../src/postmortem/export/exporter.ts";
 import { ManualClock, type Clock } from "../../src/clock.ts";

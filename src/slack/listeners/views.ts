@@ -4,7 +4,7 @@ import type { App } from "@slack/bolt";
 import { SEVERITIES, type Severity } from "../../incidents/lifecycle.ts";
 import { ACTIONS } from "../../incidents/views.ts";
 import { Refusal } from "../../incidents/service.ts";
-import { ACTION_ITEM_TYPES, type ActionItemType } from "../../postmortem/draft.ts";
+import { ACTION_ITEM_TYPES, type ActionItemType } from "../../postmortem/draft/index.ts";
 import { addActionItem } from "../../postmortem/service.ts";
 import type { BotDeps } from "../app.ts";
 

@@ -12,7 +12,7 @@ import {
   renderPostmortem,
   unknownPlaceholders,
   type PostmortemInput,
-} from "../../../src/postmortem/draft.ts";
+} from "../../../src/postmortem/draft/index.ts";
 import { benchmarkInput } from "../../../src/postmortem/fixtures.ts";
 import { defaultTemplatePath, loadTemplate, TemplateError } from "../../../src/postmortem/template.ts";
 import { cellSeparators, HEADINGS_AFTER_TITLE, headingLines, section, stripContainers, T, USERS, walkInput, walkTimeline } from "./walk.ts";

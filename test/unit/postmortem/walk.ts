@@ -1,5 +1,5 @@
 // A realistic incident for the renderer tests: every time and expected duration is written out here.
-import type { PostmortemInput, PostmortemTimelineEvent } from "../../../src/postmortem/draft.ts";
+import type { PostmortemInput, PostmortemTimelineEvent } from "../../../src/postmortem/draft/index.ts";
 
 export const T = (hhmmss: string, day = "2026-03-01"): Date => new Date(`${day}T${hhmmss}Z`);
 
