@@ -3,7 +3,7 @@
 // Prints numbers; asserts nothing.
 import { renderPostmortem } from "../src/postmortem/draft/index.ts";
 import { markdownToStorage } from "../src/postmortem/confluence-storage.ts";
-import { benchmarkInput } from "../src/postmortem/fixtures.ts";
+import { benchmarkInput } from "../test/fixtures/postmortem.ts";
 
 const events = Number(process.argv[2] ?? 10_000);
 const input = benchmarkInput(events);

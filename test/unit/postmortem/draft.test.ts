@@ -13,7 +13,7 @@ import {
   unknownPlaceholders,
   type PostmortemInput,
 } from "../../../src/postmortem/draft/index.ts";
-import { benchmarkInput } from "../../../src/postmortem/fixtures.ts";
+import { benchmarkInput } from "../../fixtures/postmortem.ts";
 import { defaultTemplatePath, loadTemplate, TemplateError } from "../../../src/postmortem/template.ts";
 import { cellSeparators, HEADINGS_AFTER_TITLE, headingLines, section, stripContainers, T, USERS, walkInput, walkTimeline } from "./walk.ts";
 
