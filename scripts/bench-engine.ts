@@ -18,9 +18,10 @@ import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { escalationModule } from "../src/engine/modules/escalation.ts";
 import { createLogger } from "../src/log.ts";
-import { DEFAULT_TEMPLATE } from "../src/postmortem/draft.ts";
-import { createDirectoryExporter } from "../src/postmortem/exporters.ts";
-import { createBot } from "../src/slack/app.ts";
+import { DEFAULT_TEMPLATE } from "../src/postmortem/draft/index.ts";
+import { createDirectoryExporter } from "../src/postmortem/export/directory.ts";
+import { createApp } from "../src/app.ts";
+import { parseConfig } from "../src/config.ts";
 import { SlackStandIn } from "../src/standin/index.ts";
 
 const waiting = Number(process.argv[2] ?? 100_000);
@@ -106,15 +107,14 @@ const channels = Array.from({ length: 1000 }, (_, i) => slack.addChannel(`inc-${
 await sql.query(`UPDATE incident SET channel_id = c.id FROM unnest($1::text[]) WITH ORDINALITY AS c(id, n) WHERE incident.number = c.n`, [channels]);
 const dbClock = new DatabaseClock(db);
 await dbClock.sync();
-const bot = createBot({
+// default settings: a tick every 5 s, the outbox every second
+const config = parseConfig({ SLACK_BOT_TOKEN: "xoxb-bench", SLACK_SIGNING_SECRET: "bench-signing-secret", SLACK_API_URL: apiUrl });
+const bot = createApp(config, {
   db,
   clock: dbClock,
   log,
-  botToken: "xoxb-bench",
-  signingSecret: "bench-signing-secret",
-  slackApiUrl: apiUrl,
-  postmortem: { exporter: createDirectoryExporter({ dir: path.join(os.tmpdir(), `bench-pm-${process.pid}`) }), template: DEFAULT_TEMPLATE },
-}); // default settings: a tick every 5 s, the outbox every second
+  postmortems: { exporter: createDirectoryExporter({ dir: path.join(os.tmpdir(), `bench-pm-${process.pid}`) }), template: DEFAULT_TEMPLATE },
+});
 await bot.start(0, "127.0.0.1");
 const start = dbClock.now().getTime() + 2_000;
 const dueAt = new Map<number, number>();

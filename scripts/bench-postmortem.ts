@@ -1,9 +1,9 @@
 // Benchmark: rendering the postmortem draft of a long incident.
 //   npx tsx scripts/bench-postmortem.ts [events=10000]
 // Prints numbers; asserts nothing.
-import { renderPostmortem } from "../src/postmortem/draft.ts";
-import { markdownToStorage } from "../src/postmortem/confluence.ts";
-import { benchmarkInput } from "../src/postmortem/fixtures.ts";
+import { renderPostmortem } from "../src/postmortem/draft/index.ts";
+import { markdownToStorage } from "../src/postmortem/confluence-storage.ts";
+import { benchmarkInput } from "../test/fixtures/postmortem.ts";
 
 const events = Number(process.argv[2] ?? 10_000);
 const input = benchmarkInput(events);

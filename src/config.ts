@@ -1,7 +1,10 @@
-// The environment, parsed once with zod. Every problem is reported at once, by variable name,
-// with what is expected; secret values are never printed.
+// The configuration: the environment (and .env), parsed once at start-up with zod, each area's
+// variables (database, Slack, incidents, engine, postmortems, local mode, log) composed into one
+// Config. Nothing reads process.env after start-up. Every problem is reported at once, by
+// variable name, with what is expected; secret values are never printed.
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { exportConfigProblems, postmortemEnvSchema } from "./postmortem/export/config.ts";
 
 const optional = (schema: z.ZodType<string>) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
@@ -27,13 +30,19 @@ const wholeNumber = (fallback: number, min: number, max: number, message: string
       .refine((n) => n >= min && n <= max, message),
   );
 
-const schema = z.object({
+// Each area's variables, composed below into one Config.
+
+const database = z.object({
   DATABASE_URL: optional(
     url("a PostgreSQL URL like postgresql://user:password@localhost:5432/incident_bot").refine(
       (v) => /^postgres(ql)?:\/\//.test(v),
       "expected a URL starting with postgresql://",
     ),
   ),
+  DATA_DIR: z.preprocess((v) => (v === undefined || v === "" ? ".data" : v), z.string()),
+});
+
+const slack = z.object({
   SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-/, "expected a bot token starting with xoxb-")),
   SLACK_SIGNING_SECRET: optional(z.string().min(8, "expected the app's signing secret (Basic Information page)")),
   SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-/, "expected an app-level token starting with xapp-")),
@@ -45,18 +54,34 @@ const schema = z.object({
       .default("https://slack.com/api/"),
   ),
   PORT: wholeNumber(3000, 0, 65535, "expected a port number from 0 to 65535"),
-  INCIDENT_ANNOUNCE_CHANNEL: optional(
-    z.string().regex(/^[CG][A-Z0-9]{2,}$|^#?[a-z0-9_-]{1,80}$/, "expected a channel id like C0123456789"),
-  ),
+});
+
+const incidents = z.object({
+  INCIDENT_ANNOUNCE_CHANNEL: optional(z.string().regex(/^[CG][A-Z0-9]{2,}$|^#?[a-z0-9_-]{1,80}$/, "expected a channel id like C0123456789")),
+});
+
+const engine = z.object({
   ENGINE_TICK_SECONDS: wholeNumber(5, 1, 59, "expected whole seconds from 1 to 59"),
   OUTBOX_LEASE_SECONDS: wholeNumber(60, 2, 3600, "expected whole seconds from 2 to 3600"),
   READY_MAX_OUTBOX_AGE_SECONDS: wholeNumber(120, 1, Number.MAX_SAFE_INTEGER, "expected whole seconds, at least 1"),
-  DATA_DIR: z.preprocess((v) => (v === undefined || v === "" ? ".data" : v), z.string()),
+});
+
+const postmortem = postmortemEnvSchema.extend({
+  POSTMORTEM_TEMPLATE: optional(z.string()),
+});
+
+const local = z.object({
+  INCIDENT_BOT_LOCAL: optional(z.enum(["0", "1"], { message: "expected 0 (stop and say what is missing) or 1" })),
+});
+
+const log = z.object({
   LOG_LEVEL: z.preprocess(
     (v) => (v === undefined || v === "" ? "info" : v),
     z.enum(["debug", "info", "warn", "error"], { message: "expected one of debug, info, warn, error" }),
   ),
 });
+
+const schema = z.object({ ...database.shape, ...slack.shape, ...incidents.shape, ...engine.shape, ...postmortem.shape, ...local.shape, ...log.shape });
 
 export type Config = z.infer<typeof schema>;
 
@@ -69,9 +94,11 @@ export class ConfigError extends Error {
 /** Parses the environment. Throws a ConfigError listing every problem (never the values). */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  throw new ConfigError(problems);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  // Problems that only show when variables are read together (the postmortem exporter's).
+  const together = exportConfigProblems(result.data);
+  if (together.length > 0) throw new ConfigError(together);
+  return result.data;
 }
 
 /** Reads KEY=value lines of a `.env` file into process.env, never overriding what is set. */
@@ -96,4 +123,10 @@ export function missingSlackCredentials(config: Config): string[] {
   if (!config.SLACK_BOT_TOKEN) missing.push("SLACK_BOT_TOKEN");
   if (!config.SLACK_SIGNING_SECRET && !config.SLACK_APP_TOKEN) missing.push("SLACK_SIGNING_SECRET");
   return missing;
+}
+
+/** The configuration of this process: `.env` read into the environment (which wins), then parsed once. */
+export function loadConfig(log?: { info(msg: string): void }): Config {
+  if (loadDotEnv()) log?.info("read settings from .env");
+  return parseConfig();
 }

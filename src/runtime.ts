@@ -1,28 +1,68 @@
-// Opening the database for a command: the configured one (embedded when DATABASE_URL is unset),
-// migrated, closed again afterwards.
+// Opening the database, for serving and for every command: the PostgreSQL at DATABASE_URL, or an
+// embedded one kept in DATA_DIR; migrated; closed again afterwards.
+import path from "node:path";
+import type { Config } from "./config.ts";
+import { loadConfig } from "./config.ts";
 import { createDb, type Db } from "./db/client.ts";
-import { migrate } from "./db/migrate.ts";
-import { createLogger, type Level } from "./log.ts";
-import { loadConfig, openDatabase } from "./main.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
+import { migrate, type MigrateResult } from "./db/migrate.ts";
+import { createLogger, type Logger } from "./log.ts";
 
-function logLevel(): Level {
-  const l = process.env.LOG_LEVEL;
-  return l === "debug" || l === "info" || l === "warn" || l === "error" ? l : "warn";
+/** The database to use: DATABASE_URL, or an embedded PostgreSQL kept in DATA_DIR. */
+export async function openDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgres | null }> {
+  if (config.DATABASE_URL) {
+    log.info("using the PostgreSQL at DATABASE_URL");
+    return { url: config.DATABASE_URL, embedded: null };
+  }
+  const dataDir = path.resolve(config.DATA_DIR, "postgres");
+  log.info(`DATABASE_URL is not set: starting an embedded PostgreSQL with its data in ${dataDir}`);
+  const embedded = await startEmbeddedPostgres({ dataDir, log: (l) => log.info(l) });
+  if (embedded.dataDir !== dataDir) log.info(`(PostgreSQL's own user cannot enter that folder, so the data lives in ${embedded.dataDir})`);
+  const url = await embedded.createDatabase("incident_bot");
+  log.info(`embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
+  return { url, embedded };
 }
 
-/** Opens the configured database (embedded when DATABASE_URL is unset), migrated; closes it after. */
-export async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const log = createLogger(logLevel());
-  const config = loadConfig(log);
+export interface Runtime {
+  db: Db;
+  url: string;
+  migrations: MigrateResult;
+  /** Disconnects, and stops the embedded PostgreSQL if it was started. */
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the configured database. */
+export async function openRuntime(config: Config, log: Logger, opts: { maxConnections?: number } = {}): Promise<Runtime> {
   const { url, embedded } = await openDatabase(config, log);
-  let db: Db | undefined;
   try {
-    const result = await migrate(url);
-    if (result.applied.length > 0) log.info(`applied migrations: ${result.applied.join(", ")}`);
-    db = createDb(url, { max: 2 });
-    return await fn(db);
-  } finally {
-    await db?.$disconnect();
+    const migrations = await migrate(url);
+    const db = createDb(url, { max: opts.maxConnections, onConnectionError: (err) => log.warn(`database connection lost: ${err.message}`) });
+    return {
+      db,
+      url,
+      migrations,
+      async close() {
+        await db.$disconnect();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
     await embedded?.stop();
+    throw err;
+  }
+}
+
+/** For a command: the configuration, and the database open and migrated while `fn` runs. */
+export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T> {
+  const quiet = createLogger("warn");
+  const config = loadConfig(quiet);
+  // stdout is for the command's output; the log says only what went wrong, unless asked for more
+  const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
+  const runtime = await openRuntime(config, log, { maxConnections: 2 });
+  try {
+    if (runtime.migrations.applied.length > 0) log.info(`applied migrations: ${runtime.migrations.applied.join(", ")}`);
+    return await fn(runtime.db, config);
+  } finally {
+    await runtime.close();
   }
 }

@@ -16,11 +16,12 @@ import type { Db } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import { applyRota, formatPlan, planRota } from "../oncall/apply.ts";
 import { parseRotaFile } from "../oncall/rota-file.ts";
-import { createDirectoryExporter, type PostmortemExporter } from "../postmortem/exporters.ts";
+import { createDirectoryExporter } from "../postmortem/export/directory.ts";
 import { loadTemplate } from "../postmortem/template.ts";
 import { onCallAt } from "../oncall/schedule.ts";
 import { listSchedules, loadSchedule } from "../oncall/store.ts";
-import { createBot, type Bot } from "../slack/app.ts";
+import { incidentsWithChannels } from "../incidents/store.ts";
+import { createApp, type IncidentBot, type Postmortems } from "../app.ts";
 import { SlackStandIn } from "../standin/index.ts";
 import { PostmortemFolder } from "./postmortems.ts";
 import { SAMPLE_CHANNELS, SAMPLE_ROTA_PATH, SAMPLE_USERS } from "./sample.ts";
@@ -38,19 +39,15 @@ export interface LocalModeOptions {
   /** Where the page listens: loopback, since anyone who can reach it can act as any sample user. */
   host?: string;
   /**
-   * The postmortem exporter and template (serve passes what the environment configures); default:
-   * the directory exporter writing to POSTMORTEM_DIR and the shipped template.
+   * The postmortem exporter and template (serve passes what the configuration asks for); default:
+   * the directory exporter writing to localPostmortemDir and the shipped template.
    */
-  postmortem?: { exporter: PostmortemExporter; template: string };
+  postmortems?: Postmortems;
 }
 
-/**
- * POSTMORTEM_DIR, defaulting to <DATA_DIR>/postmortems in local mode (set before the exporter is
- * made from the environment, so that the directory exporter writes there).
- */
+/** Where local mode's drafts go: POSTMORTEM_DIR, or <DATA_DIR>/postmortems. */
 export function localPostmortemDir(config: Config): string {
-  process.env.POSTMORTEM_DIR ??= path.resolve(config.DATA_DIR, "postmortems");
-  return path.resolve(process.env.POSTMORTEM_DIR);
+  return path.resolve(config.POSTMORTEM_DIR ?? path.join(config.DATA_DIR, "postmortems"));
 }
 
 export interface LocalMode {
@@ -58,7 +55,7 @@ export interface LocalMode {
   url: string;
   port: number;
   standIn: SlackStandIn;
-  bot: Bot;
+  bot: IncidentBot;
   postmortemDir: string;
   stop(): Promise<void>;
 }
@@ -70,7 +67,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   // The postmortem export writes to POSTMORTEM_DIR (a directory by default), beside the other
   // local data; the page shows what it produced.
   const postmortemDir = localPostmortemDir(config);
-  const postmortem = opts.postmortem ?? { exporter: createDirectoryExporter({ dir: postmortemDir }), template: await loadTemplate(null) };
+  const postmortem = opts.postmortems ?? { exporter: createDirectoryExporter({ dir: postmortemDir }), template: await loadTemplate(null) };
   if (postmortem.exporter.name !== "directory") log.info(`local mode: postmortems go to the ${postmortem.exporter.name} exporter; the page lists ${postmortemDir} only`);
   const postmortems = new PostmortemFolder(postmortemDir);
   await postmortems.start();
@@ -86,19 +83,16 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   await restoreIncidentChannels(db, standIn, log);
   await applySampleRota(db, clock, log);
 
-  const bot = createBot({
-    db,
-    clock,
-    log,
-    botToken,
-    signingSecret,
-    slackApiUrl: apiUrl,
-    announceChannel: SAMPLE_CHANNELS.incidents.id,
-    engineTickSeconds: config.ENGINE_TICK_SECONDS,
-    outboxLeaseSeconds: config.OUTBOX_LEASE_SECONDS,
-    readyMaxOutboxAgeSeconds: config.READY_MAX_OUTBOX_AGE_SECONDS,
-    postmortem,
-  });
+  // The same bot as in production, told to use the workspace's token, secret and Web API.
+  const localConfig: Config = {
+    ...config,
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_APP_TOKEN: undefined,
+    SLACK_API_URL: apiUrl,
+    INCIDENT_ANNOUNCE_CHANNEL: SAMPLE_CHANNELS.incidents.id,
+  };
+  const bot = createApp(localConfig, { db, clock, log, postmortems: postmortem });
   // On loopback: in local mode the bot's receiver is not reachable from other machines.
   const botPort = await bot.start(0, "127.0.0.1");
 
@@ -147,7 +141,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
  * the stand-in never hands out one of their ids to a new channel.
  */
 async function restoreIncidentChannels(db: Db, standIn: SlackStandIn, log: Logger): Promise<void> {
-  const rows = await db.incident.findMany({ where: { channelId: { not: null } }, orderBy: { number: "asc" } });
+  const rows = await incidentsWithChannels(db);
   let restored = 0;
   for (const i of rows) {
     if (!i.channelId || standIn.channel(i.channelId)) continue;

@@ -13,8 +13,8 @@ import { channelPost, postmortemExport } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, recordPostmortem, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
-import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft.ts";
-import { ExportError, postmortemSlug, type PostmortemExporter } from "./exporters.ts";
+import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
+import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
 import { actionItemsOf, createActionItem } from "./store.ts";
 
 export interface ActionItemInput {

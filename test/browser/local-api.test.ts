@@ -37,7 +37,8 @@ describe("local workspace API", () => {
     expect(s.channels.map((c) => c.name)).toEqual(["general", "incidents"]);
     expect(s.oncall.map((o) => o.schedule).sort()).toEqual(["platform-primary", "platform-secondary"]);
     expect(s.postmortemDir).toBe(path.join(h.dataDir, "postmortems"));
-    expect(process.env.POSTMORTEM_DIR).toBe(path.join(h.dataDir, "postmortems"));
+    // no side channel: local mode passes its folder on, it does not write the environment
+    expect(process.env.POSTMORTEM_DIR).toBeUndefined();
   });
 
   it("answers /incident help privately, with the command shown to the one who typed it", async () => {

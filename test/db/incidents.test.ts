@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
 import { replay } from "../../src/incidents/lifecycle.ts";
-import { IncidentService, Refusal } from "../../src/incidents/service.ts";
+import { IncidentService } from "../../src/incidents/service.ts";
+import { UserError } from "../../src/errors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
 let t: TestDatabase;
@@ -71,7 +72,7 @@ describe("changing", () => {
   it("refuses a forbidden change and writes nothing", async () => {
     const { incident } = await svc.declare({ title: "Refusals", severity: "SEV3", declaredById: "U1" });
     const before = { timeline: await t.db.timelineEvent.count(), outbox: await t.db.outboxMessage.count() };
-    await expect(svc.change(incident.id, { kind: "close" }, "U1")).rejects.toThrow(Refusal);
+    await expect(svc.change(incident.id, { kind: "close" }, "U1")).rejects.toThrow(UserError);
     await expect(svc.change(incident.id, { kind: "reopen" }, "U1")).rejects.toThrow(/Only a resolved incident/);
     await expect(svc.change(incident.id, { kind: "severity", to: "SEV3" }, "U1")).rejects.toThrow(/already SEV3/);
     expect(await t.db.timelineEvent.count()).toBe(before.timeline);

@@ -2,7 +2,7 @@
 // message exactly once, in order per incident; back-off and give-up rules.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
-import { enqueue } from "../../src/engine/store.ts";
+import { enqueue } from "../../src/db/outbox.ts";
 import { backoffSeconds, Outbox, PermanentFailure, TransientFailure, type Handler } from "../../src/engine/outbox.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";

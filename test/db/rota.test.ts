@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { applyRota, formatPlan, planRota } from "../../src/oncall/apply.ts";
-import { rotaCommand, type CliIo } from "../../src/oncall/cli.ts";
+import type { CliIo } from "../../src/cli/args.ts";
+import { rotaCommand } from "../../src/cli/rota.ts";
 import { parseRotaFile, type Rota } from "../../src/oncall/rota-file.ts";
 import { onCallAt } from "../../src/oncall/schedule.ts";
 import {
@@ -16,9 +17,9 @@ import {
   loadPolicy,
   loadSchedule,
   loadService,
-  OnCallError,
   removeOverride,
 } from "../../src/oncall/store.ts";
+import { UserError } from "../../src/errors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
 const EXAMPLE_PATH = path.resolve(__dirname, "../../examples/rota.yaml");
@@ -389,12 +390,12 @@ describe("the store", () => {
     await applyRota(t.db, example());
     const base = { schedule: "platform-primary", userId: "U0BOB00002", start: at("2026-04-01T10:00:00Z"), end: at("2026-04-01T12:00:00Z"), createdById: "U0ALICE001" };
     const before = await t.db.scheduleOverride.count();
-    await expect(addOverride(t.db, { ...base, end: base.start })).rejects.toThrow(OnCallError);
+    await expect(addOverride(t.db, { ...base, end: base.start })).rejects.toThrow(UserError);
     await expect(addOverride(t.db, { ...base, end: base.start })).rejects.toThrow(/must end after it starts/);
     await expect(addOverride(t.db, { ...base, end: at("2026-04-01T09:00:00Z") })).rejects.toThrow(/must end after it starts/);
-    await expect(addOverride(t.db, { ...base, schedule: "nope" })).rejects.toThrow('There is no schedule "nope". Schedules: platform-primary, platform-secondary.');
+    await expect(addOverride(t.db, { ...base, schedule: "nope" })).rejects.toThrow("There is no schedule `nope`. Schedules: platform-primary, platform-secondary.");
     await expect(addOverride(t.db, { ...base, userId: "bob" })).rejects.toThrow(/"bob" is not a Slack user id/);
-    await expect(addOverride(t.db, { ...base, start: new Date(NaN) })).rejects.toThrow(OnCallError);
+    await expect(addOverride(t.db, { ...base, start: new Date(NaN) })).rejects.toThrow(UserError);
     expect(await t.db.scheduleOverride.count()).toBe(before);
 
     const { id } = await addOverride(t.db, { ...base, createdAt: at("2026-03-31T00:00:00Z") });
@@ -405,7 +406,7 @@ describe("the store", () => {
     // listOverrides: not yet ended at `from`, both sources
     expect((await listOverrides(t.db, "platform-primary", { from: at("2026-03-01T00:00:00Z") })).map((o) => o.source)).toEqual(["file", "slack"]);
     expect((await listOverrides(t.db, "platform-primary", { from: at("2026-04-01T12:00:00Z") })).length).toBe(0);
-    await expect(listOverrides(t.db, "nope", { from: at("2026-03-01T00:00:00Z") })).rejects.toThrow(/There is no schedule "nope"/);
+    await expect(listOverrides(t.db, "nope", { from: at("2026-03-01T00:00:00Z") })).rejects.toThrow(/There is no schedule `nope`/);
 
     // removeOverride: Slack ones only
     const fileId = (await t.db.scheduleOverride.findFirstOrThrow({ where: { source: "file" } })).id;

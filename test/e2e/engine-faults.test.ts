@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
 import { DatabaseClock } from "../../src/db/clock.ts";
-import { enqueue } from "../../src/engine/store.ts";
+import { enqueue } from "../../src/db/outbox.ts";
 import { Outbox } from "../../src/engine/outbox.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { ALICE, BOB, CAROL, DAVE, postCommand, startBot, startHarness, startStandIn, type Harness } from "../support/bot.ts";
@@ -52,7 +52,7 @@ describe("with the stand-in on a clock the test moves", () => {
   let h: Harness;
   beforeAll(async () => {
     // A short lease: Slack calls time out after 1 s (a quarter of it), deliveries after 2 s.
-    h = await startHarness({ rota: ROTA, options: { outboxLeaseSeconds: 4 } });
+    h = await startHarness({ rota: ROTA, env: { OUTBOX_LEASE_SECONDS: "4" } });
   });
   afterEach(() => h.slack.assertNoUnexpectedCalls());
   afterAll(async () => h.stop());
@@ -187,7 +187,7 @@ describe("with PostgreSQL of its own, stopped and started again", () => {
   it("stopped for a few seconds under load: nothing acknowledged is lost, nothing posted twice, /readyz 503 during and 200 after, no restart", async () => {
     const pg = await ownPostgres();
     const { slack, apiUrl, announce, general } = await startStandIn();
-    const { bot, url, log } = await startBot({ db: pg.db, clock: new DatabaseClock(pg.db), apiUrl, announce, options: { engineTickSeconds: 1, outboxIntervalMs: 200 } });
+    const { bot, url, log } = await startBot({ db: pg.db, clock: new DatabaseClock(pg.db), apiUrl, announce, env: { ENGINE_TICK_SECONDS: "1" }, engine: true, outboxIntervalMs: 200 });
     const readyz = async () => (await fetch(url.replace("/slack/events", "/readyz"))).status;
     try {
       const declared = await postCommand(url, slack, "declare Database blips sev2", { channel: general });

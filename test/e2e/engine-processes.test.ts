@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/clock.ts";
 import { DatabaseClock } from "../../src/db/clock.ts";
-import { enqueue } from "../../src/engine/store.ts";
+import { enqueue } from "../../src/db/outbox.ts";
 import { ALICE, applyRotaText, BOB, postCommand, SIGNING_SECRET, startBot, startStandIn, TOKEN } from "../support/bot.ts";
 import { freshDatabase } from "../support/db.ts";
 import { freePort, runCli, startCli, until } from "../support/process.ts";
@@ -92,7 +92,7 @@ services:
     const replicas = await Promise.all(
       [15_000, -15_000].map(async (skew) => {
         const db = t.connect();
-        return startBot({ db, clock: new DatabaseClock(db, skewed(skew)), apiUrl, announce, options: { engineTickSeconds: 5, outboxIntervalMs: 500 } });
+        return startBot({ db, clock: new DatabaseClock(db, skewed(skew)), apiUrl, announce, engine: true, outboxIntervalMs: 500 });
       }),
     );
     cleanups.push(async () => void (await Promise.all(replicas.map((r) => r.bot.stop()))));

@@ -115,7 +115,7 @@ describe.concurrent("incident-bot oncall --file (no database)", () => {
     const r = await run(["oncall", "platform-tertiary", "--file", EXAMPLE, "--json"], NO_DATABASE);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain('There is no schedule "platform-tertiary" in');
+    expect(r.stderr).toContain("There is no schedule `platform-tertiary` in");
     expect(r.stderr).toContain("Schedules: platform-primary, platform-secondary.");
   });
 });
@@ -219,6 +219,6 @@ services:
 
     const unknown = await run(["oncall", "platform-tertiary"], env);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('There is no schedule "platform-tertiary". Schedules: platform-primary, platform-secondary.');
+    expect(unknown.stderr).toContain("There is no schedule `platform-tertiary`. Schedules: platform-primary, platform-secondary.");
   }, 120_000);
 });

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createGitExporter, ExportError, type PostmortemExporter } from "../../src/postmortem/exporters.ts";
+import { ExportError, type PostmortemExporter } from "../../src/postmortem/export/exporter.ts";
+import { createGitExporter } from "../../src/postmortem/export/git.ts";
 import { ALICE, BOB, CAROL, DAVE, ERIN, startHarness, type Harness } from "../support/bot.ts";
 
 const ROTA = `

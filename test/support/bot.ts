@@ -5,11 +5,13 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft.ts";
-import { createDirectoryExporter, type PostmortemExporter } from "../../src/postmortem/exporters.ts";
+import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft/index.ts";
+import { createDirectoryExporter } from "../../src/postmortem/export/directory.ts";
+import type { PostmortemExporter } from "../../src/postmortem/export/exporter.ts";
 import { ManualClock, type Clock } from "../../src/clock.ts";
 import { memoryLogger } from "../../src/log.ts";
-import { createBot, type Bot, type BotOptions } from "../../src/slack/app.ts";
+import { createApp, type IncidentBot } from "../../src/app.ts";
+import { parseConfig } from "../../src/config.ts";
 import { SlackStandIn, type StandInUser } from "../../src/standin/index.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
 import { applyRota } from "../../src/oncall/apply.ts";
@@ -41,7 +43,7 @@ export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.flo
 
 export interface Harness {
   t: TestDatabase;
-  bot: Bot;
+  bot: IncidentBot;
   slack: SlackStandIn;
   clock: ManualClock;
   log: ReturnType<typeof memoryLogger>;
@@ -70,21 +72,33 @@ export async function startStandIn(clock?: Clock): Promise<{ slack: SlackStandIn
   return { slack, apiUrl, announce, general };
 }
 
-/** A bot on a loopback port against the stand-in; the caller says how time and the engine go. */
-export async function startBot(o: { db: Db; clock: Clock; apiUrl: string; announce: string | null; log?: ReturnType<typeof memoryLogger>; options?: Partial<BotOptions> }): Promise<{ bot: Bot; url: string; log: ReturnType<typeof memoryLogger> }> {
+export interface BotRun {
+  /** Settings as the environment gives them (OUTBOX_LEASE_SECONDS, ENGINE_TICK_SECONDS…). */
+  env?: Record<string, string>;
+  /** Start the engine's ticks (default: no, tests tick by hand). */
+  engine?: boolean;
+  /** How often the outbox looks for due messages (default: an hour, tests deliver by hand). */
+  outboxIntervalMs?: number;
+  exporter?: PostmortemExporter;
+}
+
+/** A bot on a loopback port against the stand-in, configured as production configures it. */
+export async function startBot(o: { db: Db; clock: Clock; apiUrl: string; announce: string | null; log?: ReturnType<typeof memoryLogger> } & BotRun): Promise<{ bot: IncidentBot; url: string; log: ReturnType<typeof memoryLogger> }> {
   const log = o.log ?? memoryLogger();
-  const bot = createBot({
+  const config = parseConfig({
+    SLACK_BOT_TOKEN: TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: o.apiUrl,
+    ...(o.announce ? { INCIDENT_ANNOUNCE_CHANNEL: o.announce } : {}),
+    ...o.env,
+  });
+  const bot = createApp(config, {
     db: o.db,
     clock: o.clock,
     log,
-    botToken: TOKEN,
-    signingSecret: SIGNING_SECRET,
-    slackApiUrl: o.apiUrl,
-    announceChannel: o.announce,
-    outboxIntervalMs: 3_600_000, // tests deliver by hand
-    engineTickSeconds: 0, // and tick by hand
-    postmortem: { exporter: createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }), template: DEFAULT_TEMPLATE },
-    ...o.options,
+    postmortems: { exporter: o.exporter ?? createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }), template: DEFAULT_TEMPLATE },
+    engine: o.engine ?? false,
+    outboxIntervalMs: o.outboxIntervalMs ?? 3_600_000,
   });
   const port = await bot.start(0);
   return { bot, url: `http://127.0.0.1:${port}/slack/events`, log };
@@ -118,7 +132,8 @@ export async function postCommand(
   return { status: res.status, text: await res.text() };
 }
 
-export async function startHarness(opts: { announce?: boolean; rota?: string; exporter?: PostmortemExporter; options?: Partial<BotOptions> } = {}): Promise<Harness> {
+export async function startHarness(opts: { announce?: boolean; rota?: string } & BotRun = {}): Promise<Harness> {
+  const { announce: _announce, rota: _rota, ...run } = opts;
   const t = await freshDatabase();
   if (opts.rota) await applyRotaText(t.db, opts.rota);
   const clock = new ManualClock("2026-03-01T10:00:00Z");
@@ -128,8 +143,8 @@ export async function startHarness(opts: { announce?: boolean; rota?: string; ex
     db: t.db,
     clock,
     apiUrl,
+    ...run,
     announce: opts.announce === false ? null : announce,
-    options: { ...(opts.exporter ? { postmortem: { exporter: opts.exporter, template: DEFAULT_TEMPLATE } } : {}), ...opts.options },
   });
   const post: Harness["post"] = async (body, o = {}) => {
     const headers: Record<string, string> = {

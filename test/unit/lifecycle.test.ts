@@ -11,8 +11,8 @@ import {
   type Change,
   type IncidentState,
   type Status,
-  type TimelineData,
 } from "../../src/incidents/lifecycle.ts";
+import type { TimelineData } from "../../src/incidents/timeline.ts";
 
 const base = (status: Status): IncidentState => ({
   title: "Checkout failing",

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../src/log.ts";
 import { PostmortemFolder } from "../../src/local/postmortems.ts";
 import { startLocalServer, type LocalServer } from "../../src/local/server.ts";
-import { SlackStandIn } from "../../src/slack/standin/index.ts";
+import { SlackStandIn } from "../../src/standin/index.ts";
 
 const PAGE_DIR = path.resolve(__dirname, "../../src/local/page");
 

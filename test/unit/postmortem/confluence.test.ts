@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { markdownToStorage } from "../../../src/postmortem/confluence.ts";
-import { renderPostmortem } from "../../../src/postmortem/draft.ts";
+import { markdownToStorage } from "../../../src/postmortem/confluence-storage.ts";
+import { renderPostmortem } from "../../../src/postmortem/draft/index.ts";
 import { walkInput } from "./walk.ts";
 
 const ALLOWED = new Set([

@@ -12,8 +12,10 @@ import {
   renderPostmortem,
   unknownPlaceholders,
   type PostmortemInput,
-} from "../../../src/postmortem/draft.ts";
-import { benchmarkInput } from "../../../src/postmortem/fixtures.ts";
+  type PostmortemTimelineEvent,
+} from "../../../src/postmortem/draft/index.ts";
+import type { TimelineData } from "../../../src/incidents/timeline.ts";
+import { benchmarkInput } from "../../fixtures/postmortem.ts";
 import { defaultTemplatePath, loadTemplate, TemplateError } from "../../../src/postmortem/template.ts";
 import { cellSeparators, HEADINGS_AFTER_TITLE, headingLines, section, stripContainers, T, USERS, walkInput, walkTimeline } from "./walk.ts";
 
@@ -107,7 +109,7 @@ describe("renderPostmortem: a realistic walk", () => {
     expect(lines).toEqual([
       "- 2026-03-01 10:00:00 UTC — Alice declared the incident as SEV3: “Checkout failing” for service checkout, with Alice as incident commander",
       "- 2026-03-01 10:05:00 UTC — Alice raised the severity from SEV3 to SEV1",
-      "- 2026-03-01 10:06:00 UTC — @B0BOT paged Bob (escalation level 1, policy payments)",
+      "- 2026-03-01 10:06:00 UTC — @B0BOT paged Bob (escalation level 1)",
       "- 2026-03-01 10:09:30 UTC — Bob acknowledged the page",
       "- 2026-03-01 10:10:00 UTC — Alice handed incident command from Alice to Bob",
       "- 2026-03-01 10:11:00 UTC — Bob made Carol the communications lead",
@@ -122,12 +124,13 @@ describe("renderPostmortem: a realistic walk", () => {
   });
 
   it("timeline: escalation kinds and unknown kinds read as sentences", () => {
-    const timeline = [
+    const timeline: PostmortemTimelineEvent[] = [
       ...walkTimeline().slice(0, 1),
-      { id: 90, actorId: "B0BOT", occurredAt: T("10:01:00"), data: { kind: "escalated", level: 2 } },
-      { id: 91, actorId: "B0BOT", occurredAt: T("10:02:00"), data: { kind: "nobody_on_call", level: 3 } },
-      { id: 92, actorId: "B0BOT", occurredAt: T("10:03:00"), data: { kind: "policy_exhausted" } },
-      { id: "93", actorId: "U4DAVE", occurredAt: T("10:04:00"), data: { kind: "deploy_frozen", reason: "x" } },
+      { id: 90, actorId: "B0BOT", occurredAt: T("10:01:00"), data: { kind: "escalated", pageId: 1, level: 2, round: 0, manual: false } },
+      { id: 91, actorId: "B0BOT", occurredAt: T("10:02:00"), data: { kind: "nobody_on_call", pageId: 1, level: 3, round: 0 } },
+      { id: 92, actorId: "B0BOT", occurredAt: T("10:03:00"), data: { kind: "policy_exhausted", pageId: 1, policy: "payments", rounds: 1 } },
+      // a kind this version does not know (written by a newer one) still reads as a sentence
+      { id: "93", actorId: "U4DAVE", occurredAt: T("10:04:00"), data: { kind: "deploy_frozen", reason: "x" } as unknown as TimelineData },
     ];
     const s = section(renderPostmortem(walkInput({ timeline })), "Timeline");
     expect(s).toContain("- 2026-03-01 10:01:00 UTC — Nobody acknowledged in time: escalated to level 2");
@@ -232,10 +235,10 @@ describe("renderPostmortem: open, reopened and busier incidents", () => {
 
   it("first page and first acknowledgement are the earliest of several", () => {
     const base = walkTimeline();
-    const timeline = [
+    const timeline: PostmortemTimelineEvent[] = [
       ...base.slice(0, 5),
-      { id: 70, actorId: "B0BOT", occurredAt: T("10:10:30"), data: { kind: "page_sent", userId: "U4DAVE", level: 2 } },
-      { id: 71, actorId: "U4DAVE", occurredAt: T("10:10:40"), data: { kind: "page_acknowledged", userId: "U4DAVE" } },
+      { id: 70, actorId: "B0BOT", occurredAt: T("10:10:30"), data: { kind: "page_sent", pageId: 2, userId: "U4DAVE", level: 2, round: 0 } },
+      { id: 71, actorId: "U4DAVE", occurredAt: T("10:10:40"), data: { kind: "page_acknowledged", pageId: 2, userId: "U4DAVE" } },
       ...base.slice(5),
     ];
     const md = renderPostmortem(walkInput({ timeline }));
@@ -248,7 +251,7 @@ describe("renderPostmortem: open, reopened and busier incidents", () => {
 
   it("mitigated is the first move to monitoring, even when the incident went back to investigating", () => {
     const base = walkTimeline();
-    const timeline = [
+    const timeline: PostmortemTimelineEvent[] = [
       ...base.slice(0, 11), // monitoring at 11:15
       { id: 60, actorId: "U2BOB", occurredAt: T("11:30:00"), data: { kind: "status_changed", from: "monitoring", to: "investigating" } },
       { id: 61, actorId: "U2BOB", occurredAt: T("11:50:00"), data: { kind: "status_changed", from: "investigating", to: "monitoring" } },
@@ -260,7 +263,7 @@ describe("renderPostmortem: open, reopened and busier incidents", () => {
 
   it("a reopened incident: the time while resolved is not counted and the last resolution wins", () => {
     const base = walkTimeline().slice(0, 12); // resolved at 12:14
-    const timeline = [
+    const timeline: PostmortemTimelineEvent[] = [
       ...base,
       { id: 50, actorId: "U2BOB", occurredAt: T("13:00:00"), data: { kind: "status_changed", from: "resolved", to: "investigating" } },
       { id: 51, actorId: "U2BOB", occurredAt: T("13:30:00"), data: { kind: "status_changed", from: "investigating", to: "resolved", text: "Scaled the pool" } },

@@ -6,20 +6,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  createConfluenceExporter,
-  createDirectoryExporter,
-  createGitExporter,
-  documentTitle,
-  ExportConfigError,
-  ExportError,
-  exporterFromEnv,
-  parseExportConfig,
-  postmortemFileName,
-  postmortemSlug,
-  redactCredentials,
-  type PostmortemDocument,
-} from "../../../src/postmortem/exporters.ts";
+import { exporterFromEnv, parseExportConfig } from "../../../src/postmortem/export/config.ts";
+import { createConfluenceExporter } from "../../../src/postmortem/export/confluence.ts";
+import { createDirectoryExporter } from "../../../src/postmortem/export/directory.ts";
+import { documentTitle, ExportConfigError, ExportError, postmortemFileName, postmortemSlug, redactCredentials, type PostmortemDocument } from "../../../src/postmortem/export/exporter.ts";
+import { createGitExporter } from "../../../src/postmortem/export/git.ts";
 
 const temps: string[] = [];
 async function temp(prefix: string): Promise<string> {

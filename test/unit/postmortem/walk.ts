@@ -1,5 +1,5 @@
 // A realistic incident for the renderer tests: every time and expected duration is written out here.
-import type { PostmortemInput, PostmortemTimelineEvent } from "../../../src/postmortem/draft.ts";
+import type { PostmortemInput, PostmortemTimelineEvent } from "../../../src/postmortem/draft/index.ts";
 
 export const T = (hhmmss: string, day = "2026-03-01"): Date => new Date(`${day}T${hhmmss}Z`);
 
@@ -23,13 +23,13 @@ export function walkTimeline(): PostmortemTimelineEvent[] {
   return [
     ev(T("10:00:00"), "U1ALICE", { kind: "declared", title: "Checkout failing", severity: "SEV3", commanderId: "U1ALICE", description: "Card payments fail", service: "checkout" }),
     ev(T("10:05:00"), "U1ALICE", { kind: "severity_changed", from: "SEV3", to: "SEV1" }),
-    ev(T("10:06:00"), "B0BOT", { kind: "page_sent", userId: "U2BOB", level: 1, policy: "payments" }),
-    ev(T("10:09:30"), "U2BOB", { kind: "page_acknowledged", userId: "U2BOB" }),
+    ev(T("10:06:00"), "B0BOT", { kind: "page_sent", pageId: 1, userId: "U2BOB", level: 1, round: 0 }),
+    ev(T("10:09:30"), "U2BOB", { kind: "page_acknowledged", pageId: 1, userId: "U2BOB" }),
     ev(T("10:10:00"), "U1ALICE", { kind: "commander_changed", from: "U1ALICE", to: "U2BOB" }),
     ev(T("10:11:00"), "U2BOB", { kind: "role_assigned", role: "comms", from: null, to: "U3CAROL" }),
     ev(T("10:20:00"), "U2BOB", { kind: "status_changed", from: "investigating", to: "identified", text: "Bad deploy 4812" }),
     ev(T("10:30:00"), "U3CAROL", { kind: "status_update", text: "Card payments are failing for some customers.\nA fix is being rolled out." }),
-    ev(T("10:40:00"), "U2BOB", { kind: "action_item_added", text: "Add a canary for the payments deploy", ownerId: "U4DAVE", type: "prevent" }),
+    ev(T("10:40:00"), "U2BOB", { kind: "action_item_added", actionItemId: 1, text: "Add a canary for the payments deploy", ownerId: "U4DAVE", type: "prevent" }),
     ev(T("11:00:00"), "U2BOB", { kind: "severity_changed", from: "SEV1", to: "SEV2" }),
     ev(T("11:15:00"), "U2BOB", { kind: "status_changed", from: "identified", to: "monitoring" }),
     ev(T("12:14:00"), "U2BOB", { kind: "status_changed", from: "monitoring", to: "resolved", text: "Rolled back deploy 4812" }),

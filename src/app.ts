@@ -1,0 +1,204 @@
+// The composition root: from the configuration (and a database, a clock and a logger) to the
+// running bot: the services, the outbox with its handlers, the engine with its modules, the Slack
+// auth circuit, readiness, and the Slack adapter. The only place that knows how the parts fit.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { ConfigError } from "./config.ts";
+import type { Db } from "./db/client.ts";
+import { DatabaseClock } from "./db/clock.ts";
+import { enqueueNow } from "./db/outbox.ts";
+import { AuthCircuit } from "./engine/circuit.ts";
+import { Engine } from "./engine/engine.ts";
+import { readinessChecker, type Readiness } from "./engine/health.ts";
+import { escalationModule } from "./engine/modules/escalation.ts";
+import { housekeepingModule } from "./engine/modules/housekeeping.ts";
+import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
+import { Outbox } from "./engine/outbox.ts";
+import { EscalationService } from "./escalation/service.ts";
+import { IncidentService } from "./incidents/service.ts";
+import type { Logger } from "./log.ts";
+import { OnCallService } from "./oncall/service.ts";
+import { unknownPlaceholders } from "./postmortem/draft/index.ts";
+import { exporterFromConfig } from "./postmortem/export/config.ts";
+import { ExportConfigError, type PostmortemExporter } from "./postmortem/export/exporter.ts";
+import { postmortemHandlers, PostmortemService } from "./postmortem/service.ts";
+import { loadTemplate, TemplateError } from "./postmortem/template.ts";
+import { createSlackApp, type SlackApp } from "./slack/app.ts";
+import { reportSlackFailure, slackHandlers } from "./slack/delivery.ts";
+import type { ListenerContext } from "./slack/listeners/context.ts";
+import { SlackUsers } from "./slack/users.ts";
+import { classifySlackError, createWebClient, SLACK_CALL_TIMEOUT_MS, slackAuthError, SlackIdentity } from "./slack/web-client.ts";
+
+export interface Postmortems {
+  exporter: PostmortemExporter;
+  template: string;
+}
+
+/**
+ * The postmortem exporter (from the POSTMORTEM_* / CONFLUENCE_* variables; a folder by default)
+ * and the template (POSTMORTEM_TEMPLATE, or the one shipped in templates/). Problems are reported
+ * by variable name.
+ */
+export async function postmortemsFromConfig(config: Config, log: Logger, opts: { defaultDir?: string } = {}): Promise<Postmortems> {
+  let exporter: PostmortemExporter;
+  try {
+    exporter = exporterFromConfig(config, { cacheDir: path.resolve(config.DATA_DIR, "wiki"), ...opts });
+  } catch (err) {
+    if (err instanceof ExportConfigError) throw new ConfigError(err.problems);
+    throw err;
+  }
+  let template: string;
+  try {
+    template = await loadTemplate(config.POSTMORTEM_TEMPLATE ?? null);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new ConfigError([`POSTMORTEM_TEMPLATE: ${err.message}`]);
+    throw err;
+  }
+  const unknown = unknownPlaceholders(template);
+  if (unknown.length) log.warn(`postmortem template: placeholders I do not know are left as they are: ${unknown.join(", ")}`);
+  log.info(`postmortem drafts are exported with the ${exporter.name} exporter`);
+  return { exporter, template };
+}
+
+export interface AppDeps {
+  db: Db;
+  /** The database's clock in production (db/clock.ts); a clock the test moves in tests. */
+  clock: Clock;
+  log: Logger;
+  postmortems: Postmortems;
+  /** Start the engine's ticks with the app (tests tick by hand). Default: true. */
+  engine?: boolean;
+  /** How often the outbox looks for due messages (retries), in ms. Default: every second. */
+  outboxIntervalMs?: number;
+}
+
+export interface IncidentBot extends ListenerContext {
+  db: Db;
+  outbox: Outbox;
+  engine: Engine;
+  circuit: AuthCircuit;
+  slack: SlackApp;
+  readiness(): Promise<Readiness>;
+  /** Answers GET /healthz and /readyz (local mode serves them too); false for any other request. */
+  serveHealth(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Starts serving Slack (HTTP on `port`, 0 picks one), the outbox and the engine. Returns the HTTP port (null in Socket Mode). */
+  start(port: number, host?: string): Promise<number | null>;
+  /** Stops taking requests, lets those in flight finish, then stops the engine and the outbox. */
+  stop(): Promise<void>;
+  /** Resolves when no listener is running (work after an acknowledgement included). */
+  settled(): Promise<void>;
+}
+
+export function createApp(config: Config, deps: AppDeps): IncidentBot {
+  const { db, clock, log } = deps;
+  if (!config.SLACK_BOT_TOKEN) throw new ConfigError(["SLACK_BOT_TOKEN: required to serve Slack"]);
+  const leaseSeconds = config.OUTBOX_LEASE_SECONDS;
+  // One Slack call is bounded well inside a delivery's timeout (half the lease).
+  const slackClient = createWebClient(config.SLACK_BOT_TOKEN, config.SLACK_API_URL, { timeoutMs: Math.min(SLACK_CALL_TIMEOUT_MS, (leaseSeconds * 1000) / 4) });
+  const identity = new SlackIdentity(slackClient);
+  const users = new SlackUsers(slackClient);
+
+  const escalation = new EscalationService({ db, clock, log });
+  const incidents = new IncidentService({ db, clock, announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null, pager: escalation });
+  const oncall = new OnCallService({ db, clock });
+  const postmortems = new PostmortemService({ db, clock });
+
+  const circuit: AuthCircuit = new AuthCircuit({ probe: async () => void (await identity.check()), authErrorOf: slackAuthError, clock, log, onClose: () => outbox.kick() });
+  const outbox: Outbox = new Outbox({
+    db,
+    clock,
+    log,
+    handlers: {
+      ...slackHandlers(slackClient, identity, log),
+      ...postmortemHandlers({ ...deps.postmortems, log, userNames: (ids) => users.displayNames(ids) }),
+    },
+    classify: classifySlackError,
+    onPermanentFailure: reportSlackFailure,
+    circuit,
+    leaseSeconds,
+  });
+  const engine = new Engine({
+    clock,
+    log,
+    modules: [escalationModule({ db, log }), shiftNoticesModule(db, log), housekeepingModule(db)],
+    tickSeconds: config.ENGINE_TICK_SECONDS,
+    onWork: () => outbox.kick(),
+    beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
+  });
+  const afterWrite = () => {
+    outbox.kick();
+    engine.rearm();
+  };
+  const readiness = readinessChecker({
+    db,
+    clock,
+    circuit,
+    engine,
+    maxOutboxAgeSeconds: config.READY_MAX_OUTBOX_AGE_SECONDS,
+    maxTickAgeSeconds: Math.max(30, 3 * config.ENGINE_TICK_SECONDS),
+  });
+  const serveHealth = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return true;
+    }
+    if (path === "/readyz") {
+      const r = await readiness();
+      res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }, null, 2)}\n`);
+      return true;
+    }
+    return false;
+  };
+
+  const services: ListenerContext = {
+    incidents,
+    escalation,
+    oncall,
+    postmortems,
+    users,
+    clock,
+    log,
+    afterWrite,
+    say: (entries) => enqueueNow(db, entries, clock.now()),
+  };
+  const slack = createSlackApp(services, {
+    botToken: config.SLACK_BOT_TOKEN,
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    appToken: config.SLACK_APP_TOKEN,
+    slackApiUrl: config.SLACK_API_URL,
+    identity,
+    health: serveHealth,
+    healthPort: config.PORT,
+    log,
+  });
+
+  return {
+    ...services,
+    db,
+    outbox,
+    engine,
+    circuit,
+    slack,
+    readiness,
+    serveHealth,
+    async start(port, host) {
+      if (clock instanceof DatabaseClock) await clock.sync().catch((err) => log.warn(`could not read the database's clock: ${(err as Error).message}`));
+      const listening = await slack.start(port, host);
+      circuit.start();
+      outbox.start(deps.outboxIntervalMs ?? 1000);
+      if (deps.engine !== false) engine.start();
+      return listening;
+    },
+    async stop() {
+      await slack.stop();
+      circuit.stop();
+      await engine.stop();
+      await outbox.stop();
+    },
+    settled: () => slack.settled(),
+  };
+}

@@ -1,0 +1,76 @@
+// The `incident-bot` commands but serve (which main.ts runs itself): one entry that dispatches by
+// command and returns the exit code.
+import { loadConfig } from "../config.ts";
+import { createLogger } from "../log.ts";
+import { openRuntime } from "../runtime.ts";
+import { guard, processIo, type CliIo } from "./args.ts";
+import { oncallCommand } from "./oncall.ts";
+import { outboxCommand } from "./outbox.ts";
+import { postmortemCommand } from "./postmortem.ts";
+import { rotaCommand } from "./rota.ts";
+
+export const USAGE = `Usage: incident-bot <command>
+
+Commands:
+  serve      apply pending migrations, then serve Slack (what \`npm start\` runs)
+  migrate    apply pending database migrations and exit
+  rota plan <file> [--prune]
+             validate a rota file and print what applying it would change
+  rota apply <file> [--prune]
+             apply a rota file in one transaction (--prune deletes what the file no longer defines)
+  oncall <schedule> [--at <instant>] [--json] [--file <rota file>]
+             who is on call at an instant (default now); --file computes from the file alone
+  oncall <schedule> --from <instant> --to <instant> [--json] [--file <rota file>]
+             the final schedule between two instants, as consecutive segments
+  postmortem show INC-<n>
+             print the incident's postmortem draft (Markdown)
+  postmortem export INC-<n>
+             write the draft and export it to the wiki (updates the same document)
+  outbox list [--failed]
+             the messages not delivered yet (or only those that failed for good)
+  outbox retry <id|--failed>
+             deliver a failed message (or every failed message) again
+  help       this help
+
+Configuration comes from the environment and a .env file; see .env.example.`;
+
+/** `incident-bot migrate`: applies pending migrations and exits. */
+async function migrateCommand(io: CliIo): Promise<number> {
+  return guard(io, USAGE, async () => {
+    const log = createLogger("info");
+    const runtime = await openRuntime(loadConfig(log), log, { maxConnections: 1 });
+    try {
+      const { applied, alreadyApplied } = runtime.migrations;
+      io.out(applied.length ? `Applied: ${applied.join(", ")}` : `Nothing to apply (${alreadyApplied} migrations already applied).`);
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  });
+}
+
+/** Runs a command (all but serve) and returns its exit code. */
+export async function runCommand(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "migrate":
+      return migrateCommand(io);
+    case "rota":
+      return rotaCommand(rest, io);
+    case "oncall":
+      return oncallCommand(rest, io);
+    case "postmortem":
+      return postmortemCommand(rest, io);
+    case "outbox":
+      return outboxCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      io.out(USAGE);
+      return 0;
+    default:
+      io.err(`Unknown command: ${command}${rest.length ? ` ${rest.join(" ")}` : ""}\n\n${USAGE}`);
+      return 2;
+  }
+}
