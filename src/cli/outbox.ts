@@ -1,7 +1,7 @@
 // `incident-bot outbox list [--failed]` and `incident-bot outbox retry <id|--failed>`: see what the
 // bot has not delivered, and put messages that failed for good back in their lane (the running
 // bot delivers them).
-import { listMessages, retryFailed, type StoredMessage } from "../engine/store.ts";
+import { listMessages, messageState, retryFailed, type StoredMessage } from "../engine/store.ts";
 import { withDatabase } from "../runtime.ts";
 
 export const OUTBOX_USAGE = `Usage: incident-bot outbox list [--failed]     messages not delivered yet (or only those that failed for good)
@@ -37,8 +37,8 @@ export async function outboxCommand(args: string[]): Promise<number> {
     return withDatabase(async (db) => {
       const count = await retryFailed(db, arg === "--failed" ? "all-failed" : { id: BigInt(arg) }, new Date());
       if (arg !== "--failed" && count === 0) {
-        const [row] = await db.outboxMessage.findMany({ where: { id: BigInt(arg) }, select: { state: true } });
-        console.error(row ? `Message ${arg} is ${row.state}, not failed: nothing to retry.` : `There is no message ${arg}.`);
+        const state = await messageState(db, BigInt(arg));
+        console.error(state ? `Message ${arg} is ${state}, not failed: nothing to retry.` : `There is no message ${arg}.`);
         return 1;
       }
       console.log(count === 0 ? "No failed messages." : `Queued ${count} failed message(s) again; the running bot delivers them.`);

@@ -171,3 +171,8 @@ export async function retryFailed(db: Db, which: { id: bigint } | "all-failed", 
 export async function forgetSentMessages(db: Db, before: Date): Promise<number> {
   return (await db.outboxMessage.deleteMany({ where: { state: "sent", sentAt: { lt: before } } })).count;
 }
+
+/** A message's state, or null when there is no such message. */
+export async function messageState(db: Db, id: bigint): Promise<string | null> {
+  return (await db.outboxMessage.findUnique({ where: { id }, select: { state: true } }))?.state ?? null;
+}

@@ -3,7 +3,7 @@
 import type { Prisma } from "../db/client.ts";
 import { advisoryLock, type DbClient, type Tx } from "../db/tx.ts";
 import type { Incident } from "./incident.ts";
-import { OPEN_STATUSES, type Severity, type Status } from "./lifecycle.ts";
+import { OPEN_STATUSES, type IncidentState, type Severity, type Status } from "./lifecycle.ts";
 import type { NewTimelineEvent, TimelineData, TimelineEvent } from "./timeline.ts";
 
 type IncidentRow = Prisma.IncidentGetPayload<object>;
@@ -84,16 +84,7 @@ export async function createIncident(tx: Tx, data: NewIncident): Promise<Inciden
 }
 
 /** What a change writes: the state, and when it was resolved or closed. The version goes up by one. */
-export interface IncidentChange {
-  severity: Severity;
-  status: Status;
-  commanderId: string;
-  commsLeadId: string | null;
-  scribeId: string | null;
-  resolution: string | null;
-  resolvedAt?: Date | null;
-  closedAt?: Date;
-}
+export type IncidentChange = Omit<IncidentState, "title"> & { resolvedAt?: Date | null; closedAt?: Date };
 
 export async function updateIncident(tx: Tx, id: number, change: IncidentChange): Promise<Incident> {
   return toIncident(await tx.incident.update({ where: { id }, data: { ...change, version: { increment: 1 } } }));

@@ -2,6 +2,7 @@
 import { incidentRef, ROLE_NAMES, SEVERITIES, statusLabel, TRANSITIONS, type Status } from "./lifecycle.ts";
 import type { Incident } from "./incident.ts";
 import { ACTION_ITEM_TYPES, type TimelineData, type TimelineEvent } from "./timeline.ts";
+import type { ActionsBlockElement, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 
 // Slack's limits (characters): header 150, section text 3000, button text 75, field 2000.
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -28,9 +29,7 @@ export interface ButtonValue {
   to: string;
 }
 
-type Block = Record<string, unknown>;
-
-const button = (text: string, actionId: string, value: ButtonValue, style?: "primary" | "danger"): Block => ({
+const button = (text: string, actionId: string, value: ButtonValue, style?: "primary" | "danger"): Button => ({
   type: "button",
   text: { type: "plain_text", text: clip(text, 75) },
   action_id: actionId,
@@ -47,9 +46,9 @@ const NEXT_STEP_LABEL: Record<Status, string> = {
 };
 
 /** The incident's card: pinned in its channel and edited in place on every change. */
-export function incidentCard(incident: Incident): { text: string; blocks: Block[] } {
+export function incidentCard(incident: Incident): { text: string; blocks: KnownBlock[] } {
   const ref = incidentRef(incident.number);
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: clip(`${ref}: ${incident.title}`, 150) } },
     {
       type: "section",
@@ -77,7 +76,7 @@ export function incidentCard(incident: Incident): { text: string; blocks: Block[
   ].filter(Boolean);
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: context.join(" · ") }] });
   if (incident.status !== "closed") {
-    const elements: Block[] = TRANSITIONS[incident.status].map((to) =>
+    const elements: ActionsBlockElement[] = TRANSITIONS[incident.status].map((to) =>
       button(incident.status === "resolved" && to === "investigating" ? "Reopen" : NEXT_STEP_LABEL[to], `${ACTIONS.status}:${to}`, { incidentId: incident.id, to }, to === "resolved" ? "primary" : undefined),
     );
     elements.push(button("Add action item", ACTIONS.addActionItem, { incidentId: incident.id, to: "action_item" }));
@@ -93,10 +92,10 @@ export function incidentCard(incident: Incident): { text: string; blocks: Block[
   return { text, blocks };
 }
 
-const option = (value: string) => ({ text: { type: "plain_text", text: value }, value });
+const option = (value: string): PlainTextOption => ({ text: { type: "plain_text", text: value }, value });
 
 /** A form field choosing one of `values` (read back as state.values[blockId].value.selected_option). */
-function selectInput(blockId: string, label: string, values: readonly string[], initial: string): Block {
+function selectInput(blockId: string, label: string, values: readonly string[], initial: string): InputBlock {
   return {
     type: "input",
     block_id: blockId,
@@ -105,7 +104,7 @@ function selectInput(blockId: string, label: string, values: readonly string[], 
   };
 }
 
-export function declareModal(opts: { channelId: string | null; userId: string; title?: string }): Block {
+export function declareModal(opts: { channelId: string | null; userId: string; title?: string }): ModalView {
   return {
     type: "modal",
     callback_id: ACTIONS.declareView,
@@ -138,7 +137,7 @@ export function declareModal(opts: { channelId: string | null; userId: string; t
   };
 }
 
-export function actionItemModal(incident: Incident): Block {
+export function actionItemModal(incident: Incident): ModalView {
   return {
     type: "modal",
     callback_id: ACTIONS.actionItemView,
@@ -188,10 +187,10 @@ export function channelText(incident: Incident, events: TimelineEvent[], loud = 
 export const PAGE_ACTIONS = { acknowledge: "page_acknowledge", escalate: "page_escalate" } as const;
 
 /** The direct message that pages someone. */
-export function pageMessage(incident: Incident, page: { id: number; pagedById: string; message: string | null; level: number; target: string }): { text: string; blocks: Block[] } {
+export function pageMessage(incident: Incident, page: { id: number; pagedById: string; message: string | null; level: number; target: string }): { text: string; blocks: KnownBlock[] } {
   const ref = incidentRef(incident.number);
   const text = `:pager: You are paged for ${ref} (${incident.severity}): ${incident.title} — paged by <@${page.pagedById}>`;
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: clip(`Paged: ${ref} ${incident.severity}`, 150) } },
     {
       type: "section",

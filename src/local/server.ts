@@ -25,7 +25,7 @@ import type { Logger } from "../log.ts";
 import type { SlackStandIn } from "../standin/index.ts";
 import { LocalNotes } from "./notes.ts";
 import type { PostmortemFolder } from "./postmortems.ts";
-import { appMention, blockActions, encodeTyped, sendToBot, slashCommand, viewSubmission, type BotAnswer, type BotEndpoint, type FormValues } from "./slack-requests.ts";
+import { appMention, blockActions, encodeTyped, sendToBot, slashCommand, viewSubmission, type BotAnswer, type BotEndpoint, type FormValues } from "../standin/requests.ts";
 import { snapshot, visibleChannels, type OnCallNow } from "./snapshot.ts";
 
 export interface LocalServerOptions {

@@ -11,7 +11,7 @@ import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, postmortemExport } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, recordPostmortem, timelineOf } from "../incidents/store.ts";
-import { ACTION_ITEM_TYPES, type ActionItemType } from "../incidents/timeline.ts";
+import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
 import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
@@ -78,6 +78,24 @@ export async function postmortemInput(db: DbClient, incidentId: number, now: Dat
   };
 }
 
+/** The people an event names besides its actor. */
+function peopleOfEvent(d: TimelineData): (string | null)[] {
+  switch (d.kind) {
+    case "declared":
+      return [d.commanderId];
+    case "commander_changed":
+    case "role_assigned":
+      return [d.from, d.to];
+    case "page_sent":
+    case "page_acknowledged":
+      return [d.userId];
+    case "action_item_added":
+      return [d.ownerId];
+    default:
+      return [];
+  }
+}
+
 /** Every Slack user the draft names: actors, roles, people paged, action item owners. */
 export function peopleIn(input: PostmortemInput): string[] {
   const ids = new Set<string>();
@@ -86,8 +104,7 @@ export function peopleIn(input: PostmortemInput): string[] {
   [i.commanderId, i.commsLeadId, i.scribeId].forEach(add);
   for (const e of input.timeline) {
     add(e.actorId);
-    const d = e.data as Record<string, unknown>;
-    [d.userId, d.ownerId, d.to, d.from, d.commanderId].forEach(add);
+    peopleOfEvent(e.data).forEach(add);
   }
   for (const a of input.actionItems) add(a.ownerId);
   return [...ids];

@@ -102,7 +102,7 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       if (incident.cardTs) return { result: { ts: incident.cardTs } };
       const channel = needChannel(incident);
       const card = incidentCard(incident);
-      const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks as never, unfurl_links: false });
+      const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks, unfurl_links: false });
       return { result: { ts: res.ts }, record: (tx) => recordCard(tx, incident.id, res.ts!) };
     },
 
@@ -119,10 +119,10 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       // Edits render the incident as it is now, so a late edit never shows an older state.
       const card = incidentCard(incident);
       if (!incident.cardTs) {
-        const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks as never });
+        const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks });
         return { result: { ts: res.ts, posted: true }, record: (tx) => recordCard(tx, incident.id, res.ts!) };
       }
-      await slack.chat.update({ channel, ts: incident.cardTs, text: card.text, blocks: card.blocks as never });
+      await slack.chat.update({ channel, ts: incident.cardTs, text: card.text, blocks: card.blocks });
       return { result: { ts: incident.cardTs } };
     },
 
@@ -146,7 +146,7 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       if (page.state !== "escalating" && page.state !== "exhausted") return { result: { skipped: `page is ${page.state}` } };
       const incident = await loadIncident(db, page.incidentId);
       const dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
-      const res = await slack.chat.postMessage({ channel: userId, text: dm.text, blocks: dm.blocks as never, unfurl_links: false });
+      const res = await slack.chat.postMessage({ channel: userId, text: dm.text, blocks: dm.blocks, unfurl_links: false });
       return { result: { ts: res.ts, channel: res.channel } };
     },
 

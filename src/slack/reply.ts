@@ -3,6 +3,7 @@
 // apology (nothing was changed); either way the outbox is kicked once, after the work. Commands
 // are answered within Slack's 3 seconds: in the acknowledgement when the work is done in time,
 // otherwise the request is acknowledged first and the answer follows.
+import type { KnownBlock } from "@slack/types";
 import { isUserError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
@@ -10,7 +11,7 @@ export interface Reply {
   text: string;
   /** Visible to everyone in the channel (a change) or only to the person who asked. */
   inChannel?: boolean;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 export const ACK_BUDGET_MS = 2000;

@@ -9,21 +9,13 @@ import { Outbox } from "../../src/engine/outbox.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { ALICE, BOB, CAROL, DAVE, postCommand, startBot, startHarness, startStandIn, type Harness } from "../support/bot.ts";
 import { ownPostgres } from "../support/postgres.ts";
+import { policy, rotaFile, weeklySchedule } from "../fixtures/rotas.ts";
 
-const ROTA = `
-schedules:
-  primary:
-    timezone: Europe/London
-    layers:
-      - { name: weekly, members: [U0ALICE001], rotation: { every: 1w, start: "2026-02-23T09:00" } }
-escalation_policies:
-  platform:
-    levels:
-      - { notify: ["schedule:primary"], escalate_after: 5m }
-      - { notify: ["user:U0CAROL003", "user:U0DAVE0004"], escalate_after: 10m }
-services:
-  checkout: { escalation_policy: platform }
-`;
+const ROTA = rotaFile({
+  schedules: [weeklySchedule("primary", "Europe/London", ["U0ALICE001"])],
+  policies: [policy("platform", [[["schedule:primary"], "5m"], [["user:U0CAROL003", "user:U0DAVE0004"], "10m"]])],
+  services: { checkout: "platform" },
+});
 
 const MIN = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,6 +9,7 @@ import { DatabaseClock } from "../../src/db/clock.ts";
 import { enqueue } from "../../src/db/outbox.ts";
 import { ALICE, applyRotaText, BOB, postCommand, SIGNING_SECRET, startBot, startStandIn, TOKEN } from "../support/bot.ts";
 import { freshDatabase } from "../support/db.ts";
+import { policy, rotaFile } from "../fixtures/rotas.ts";
 import { freePort, runCli, startCli, until } from "../support/process.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -74,18 +75,7 @@ describe("two replicas whose clocks are 30 seconds apart", () => {
   it("take each due step once, on time by the database's clock", async () => {
     const t = await freshDatabase();
     cleanups.push(() => t.drop());
-    await applyRotaText(
-      t.db,
-      `
-escalation_policies:
-  quick:
-    levels:
-      - { notify: ["user:U0ALICE001"], escalate_after: 3s }
-      - { notify: ["user:U0BOB00002"], escalate_after: 1h }
-services:
-  fast: { escalation_policy: quick }
-`,
-    );
+    await applyRotaText(t.db, rotaFile({ policies: [policy("quick", [[["user:U0ALICE001"], "3s"], [["user:U0BOB00002"], "1h"]])], services: { fast: "quick" } }));
     const { slack, apiUrl, announce, general } = await startStandIn();
     cleanups.push(() => slack.stop());
     const skewed = (ms: number): Clock => ({ now: () => new Date(Date.now() + ms) });

@@ -5,41 +5,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { escalationModule } from "../../src/engine/modules/escalation.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { ALICE, applyRotaText, BOB, CAROL, DAVE, ERIN, startHarness, type Harness } from "../support/bot.ts";
+import { policy, rotaFile, weeklySchedule } from "../fixtures/rotas.ts";
 
-const ROTA = `
-schedules:
-  primary:
-    timezone: America/New_York
-    layers:
-      - name: weekly
-        members: [U0ALICE001, U0BOB00002]
-        rotation: { every: 1w, start: "2026-02-23T09:00" }
-  secondary:
-    timezone: America/New_York
-    layers:
-      - name: weekly
-        members: [U0CAROL003]
-        rotation: { every: 1w, start: "2026-02-23T09:00" }
-  empty:
-    timezone: America/New_York
-    layers:
-      - name: next-year
-        members: [U0ERIN0005]
-        rotation: { every: 1w, start: "2027-01-04T09:00" }
-escalation_policies:
-  platform:
-    levels:
-      - { notify: ["schedule:primary"], escalate_after: 5m }
-      - { notify: ["schedule:secondary", "user:U0DAVE0004"], escalate_after: 10m }
-    repeat: 1
-  hollow:
-    levels:
-      - { notify: ["schedule:empty"], escalate_after: 1m }
-      - { notify: ["user:U0BOB00002"], escalate_after: 1m }
-services:
-  checkout: { escalation_policy: platform }
-  ghost: { escalation_policy: hollow }
-`;
+const ROTA = rotaFile({
+  schedules: [
+    weeklySchedule("primary", "America/New_York", ["U0ALICE001", "U0BOB00002"]),
+    weeklySchedule("secondary", "America/New_York", ["U0CAROL003"]),
+    weeklySchedule("empty", "America/New_York", ["U0ERIN0005"], "2027-01-04T09:00"), // nobody until next year
+  ],
+  policies: [
+    policy("platform", [[["schedule:primary"], "5m"], [["schedule:secondary", "user:U0DAVE0004"], "10m"]], 1),
+    policy("hollow", [[["schedule:empty"], "1m"], [["user:U0BOB00002"], "1m"]]),
+  ],
+  services: { checkout: "platform", ghost: "hollow" },
+});
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,22 +1,13 @@
 // `/incident oncall` and overrides from Slack, against a rota applied to the database.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ALICE, BOB, CAROL, DAVE, startHarness, type Harness } from "../support/bot.ts";
+import { policy, rotaFile, weeklySchedule } from "../fixtures/rotas.ts";
 
-const ROTA = `
-schedules:
-  primary:
-    timezone: America/New_York
-    layers:
-      - name: weekly
-        members: [U0ALICE001, U0BOB00002]
-        rotation: { every: 1w, start: "2026-02-23T09:00" }
-escalation_policies:
-  platform:
-    levels:
-      - { notify: ["schedule:primary"], escalate_after: 5m }
-services:
-  checkout: { escalation_policy: platform }
-`;
+const ROTA = rotaFile({
+  schedules: [weeklySchedule("primary", "America/New_York", ["U0ALICE001", "U0BOB00002"])],
+  policies: [policy("platform", [[["schedule:primary"], "5m"]])],
+  services: { checkout: "platform" },
+});
 
 let h: Harness;
 beforeAll(async () => {

@@ -8,21 +8,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ExportError, type PostmortemExporter } from "../../src/postmortem/export/exporter.ts";
 import { createGitExporter } from "../../src/postmortem/export/git.ts";
 import { ALICE, BOB, CAROL, DAVE, ERIN, startHarness, type Harness } from "../support/bot.ts";
+import { policy, rotaFile, weeklySchedule } from "../fixtures/rotas.ts";
 
-const ROTA = `
-schedules:
-  primary:
-    timezone: Europe/London
-    layers:
-      - { name: weekly, members: [U0ALICE001], rotation: { every: 1w, start: "2026-02-23T09:00" } }
-escalation_policies:
-  platform:
-    levels:
-      - { notify: ["schedule:primary"], escalate_after: 5m }
-      - { notify: ["user:U0DAVE0004"], escalate_after: 5m }
-services:
-  checkout: { escalation_policy: platform }
-`;
+const ROTA = rotaFile({
+  schedules: [weeklySchedule("primary", "Europe/London", ["U0ALICE001"])],
+  policies: [policy("platform", [[["schedule:primary"], "5m"], [["user:U0DAVE0004"], "5m"]])],
+  services: { checkout: "platform" },
+});
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
 

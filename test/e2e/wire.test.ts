@@ -99,23 +99,18 @@ describe("retries and double submissions", () => {
     expect(reply).toBeNull(); // a bare acknowledgement; the modal opens instead
     const opened = h.slack.callsTo("views.open");
     expect(opened.length).toBe(calls + 1);
-    const view = h.slack.openViews().at(-1)!.view as any;
-    expect(view.callback_id).toBe("incident_declare");
+    const open = h.slack.openViews().at(-1)!;
+    expect(open.view.callback_id).toBe("incident_declare");
     const filled = (title: string) => ({
-      ...view,
-      state: {
-        values: {
-          title: { value: { type: "plain_text_input", value: title } },
-          severity: { value: { type: "static_select", selected_option: { text: { type: "plain_text", text: "SEV2" }, value: "SEV2" } } },
-          description: { value: { type: "plain_text_input", value: "Payments time out" } },
-          commander: { value: { type: "users_select", selected_user: ALICE } },
-        },
-      },
+      title: { value: title },
+      severity: { value: "SEV2" },
+      description: { value: "Payments time out" },
+      commander: { value: ALICE },
     });
-    const empty = await h.submitView(filled("  "), BOB);
+    const empty = await h.submitView(open.id, BOB, filled("  "));
     expect(empty.body).toEqual({ response_action: "errors", errors: { title: expect.stringMatching(/title/) } });
-    const a = await h.submitView(filled("Payments timing out"), BOB);
-    const b = await h.submitView(filled("Payments timing out"), BOB);
+    const a = await h.submitView(open.id, BOB, filled("Payments timing out"));
+    const b = await h.submitView(open.id, BOB, filled("Payments timing out"));
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     await h.deliver();

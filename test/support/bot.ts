@@ -1,7 +1,6 @@
-// The real bot for end-to-end tests: the Bolt app on a loopback port, requests signed as Slack
-// signs them, its Web API client pointed at the Slack stand-in, a fresh database, and a clock the
-// test moves.
-import { createHmac } from "node:crypto";
+// The real bot for end-to-end tests: the Bolt app on a loopback port, requests built and signed as
+// Slack builds and signs them (the same builders local mode uses: src/standin/requests.ts), its
+// Web API client pointed at the Slack stand-in, a fresh database, and a clock the test moves.
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import { memoryLogger } from "../../src/log.ts";
 import { createApp, type IncidentBot } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
 import { SlackStandIn, type StandInUser } from "../../src/standin/index.ts";
+import { blockActions, blockKey, findElement, signatureHeaders, slashCommand, viewSubmission, type FormValues } from "../../src/standin/requests.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
 import { applyRota } from "../../src/oncall/apply.ts";
 import { parseRotaFile } from "../../src/oncall/rota-file.ts";
@@ -37,8 +37,7 @@ export const PEOPLE: StandInUser[] = [
 export const [ALICE, BOB, CAROL, DAVE, ERIN] = PEOPLE.map((p) => p.id);
 
 export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-  const signature = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
-  return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature };
+  return signatureHeaders(body, secret, timestamp);
 }
 
 export interface Harness {
@@ -53,9 +52,13 @@ export interface Harness {
   post(body: string, opts?: { contentType?: string; headers?: Record<string, string>; unsigned?: boolean; timestamp?: number }): Promise<{ status: number; text: string; json: () => any }>;
   /** A slash command, as Slack sends it; returns the acknowledgement's body (or null). */
   command(text: string, opts?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<any>;
-  /** A block_actions interaction on a message. */
+  /**
+   * A person clicks a button (or picks an option) of a message the bot posted in `channel`: the
+   * message at `messageTs`, else the latest one with that element (and that button value).
+   */
   click(opts: { user: string; channel: string; actionId: string; value?: string; selectedValue?: string; messageTs?: string }): Promise<number>;
-  submitView(view: any, user: string): Promise<{ status: number; body: any }>;
+  /** A person submits an open modal with these values (by block id, then action id). */
+  submitView(viewId: string, user: string, values: FormValues): Promise<{ status: number; body: any }>;
   /** One engine tick at the clock's time: due escalation steps, then the outbox. */
   tick(): Promise<void>;
   /** Waits for listeners, then delivers the outbox until nothing is due. */
@@ -113,22 +116,15 @@ export async function postCommand(
   text: string,
   o: { user?: string; channel: string; triggerId?: string; headers?: Record<string, string> },
 ): Promise<{ status: number; text: string }> {
-  const user = o.user ?? ALICE;
-  const form = new URLSearchParams({
-    token: "verification-token",
-    team_id: slack.teamId,
-    team_domain: "example",
-    channel_id: o.channel,
-    channel_name: slack.channel(o.channel)?.name ?? "directmessage",
-    user_id: user,
-    user_name: PEOPLE.find((p) => p.id === user)?.name ?? "someone",
+  const { body, contentType } = slashCommand(slack, {
+    userId: o.user ?? ALICE,
+    channelId: o.channel,
     command: "/incident",
     text,
-    api_app_id: slack.appId,
-    response_url: `https://hooks.slack.com/commands/${slack.teamId}/${++commandSeq}/x`,
-    trigger_id: o.triggerId ?? slack.issueTriggerId(user),
-  }).toString();
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...sign(form), ...(o.headers ?? {}) }, body: form });
+    responseUrl: `https://hooks.slack.com/commands/${slack.teamId}/${++commandSeq}/x`,
+    triggerId: o.triggerId,
+  });
+  const res = await fetch(url, { method: "POST", headers: { "content-type": contentType, ...sign(body), ...(o.headers ?? {}) }, body });
   return { status: res.status, text: await res.text() };
 }
 
@@ -173,37 +169,29 @@ export async function startHarness(opts: { announce?: boolean; rota?: string } &
       return res.text ? JSON.parse(res.text) : null;
     },
     async click({ user, channel, actionId, value, selectedValue, messageTs }) {
-      const action = selectedValue
-        ? { type: "static_select", action_id: actionId, block_id: "b", selected_option: { text: { type: "plain_text", text: "x" }, value: selectedValue }, action_ts: "1.1" }
-        : { type: "button", action_id: actionId, block_id: "b", value, text: { type: "plain_text", text: "x" }, action_ts: "1.1" };
-      const payload = {
-        type: "block_actions",
-        team: { id: slack.teamId, domain: "example" },
-        user: { id: user, username: "x", team_id: slack.teamId },
-        api_app_id: slack.appId,
-        token: "verification-token",
-        container: { type: "message", message_ts: messageTs ?? "1.1", channel_id: channel, is_ephemeral: false },
-        trigger_id: slack.issueTriggerId(user),
-        channel: { id: channel, name: slack.channel(channel)?.name ?? "" },
-        message: { type: "message", ts: messageTs ?? "1.1", text: "card" },
-        response_url: "https://hooks.slack.com/actions/x",
-        actions: [action],
-      };
-      const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+      const message = slack
+        .messages(channel)
+        .filter((m) => (messageTs ? m.ts === messageTs : true))
+        .reverse()
+        .find((m) => JSON.stringify(m.blocks ?? []).includes(`"action_id":"${actionId}"`) && (value === undefined || JSON.stringify(m.blocks).includes(`"value":${JSON.stringify(value)}`)));
+      if (!message) throw new Error(`no message in ${channel} has a ${actionId} element${value ? ` with value ${value}` : ""}`);
+      const blockId = (message.blocks as Record<string, unknown>[])
+        .map((b, i) => blockKey(b, i))
+        .find((id) => {
+          const found = findElement(message.blocks, id, actionId);
+          return found && (value === undefined || found.element.value === value);
+        })!;
+      const request = blockActions(slack, { userId: user, channelId: channel, message, blockId, actionId, selectedValue, responseUrl: "https://hooks.slack.com/actions/x" });
+      if ("error" in request) throw new Error(request.error);
+      const res = await post(request.body, { contentType: request.contentType });
       await bot.settled();
       return res.status;
     },
-    async submitView(view, user) {
-      const payload = {
-        type: "view_submission",
-        team: { id: slack.teamId, domain: "example" },
-        user: { id: user, username: "x", name: "x", team_id: slack.teamId },
-        api_app_id: slack.appId,
-        token: "verification-token",
-        trigger_id: slack.issueTriggerId(user),
-        view,
-      };
-      const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    async submitView(viewId, user, values) {
+      const open = slack.openViews().find((v) => v.id === viewId);
+      if (!open) throw new Error(`no open view ${viewId}`);
+      const request = viewSubmission(slack, user, open, values);
+      const res = await post(request.body, { contentType: request.contentType });
       await bot.settled();
       return { status: res.status, body: res.text ? JSON.parse(res.text) : null };
     },

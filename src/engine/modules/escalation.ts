@@ -3,6 +3,7 @@
 // set-based statements (escalation/take-steps.ts). A page that cannot be stepped is set aside for
 // this run instead of holding the others back.
 import type { Db } from "../../db/client.ts";
+import { inTransaction } from "../../db/tx.ts";
 import { claimDuePages, earliestDueAt } from "../../escalation/store.ts";
 import { takeSteps } from "../../escalation/take-steps.ts";
 import type { Logger } from "../../log.ts";
@@ -24,13 +25,14 @@ export function escalationModule(opts: EscalationModuleOptions): EngineModule {
 
   /** Claims up to `size` due pages (skipping `skip`) and steps them, in one transaction. */
   const takeBatch = (now: Date, size: number, skip: number[]): Promise<number[]> =>
-    db.$transaction(
+    inTransaction(
+      db,
       async (tx) => {
         const pages = await claimDuePages(tx, now, size, skip);
         if (pages.length > 0) await takeSteps(tx, pages, now, { log });
         return pages.map((p) => p.id);
       },
-      { timeout: 30_000, maxWait: 10_000 },
+      { timeoutMs: 30_000 },
     );
 
   return {
@@ -51,7 +53,7 @@ export function escalationModule(opts: EscalationModuleOptions): EngineModule {
             continue;
           }
           // The page at the head fails on its own: set it aside until the next run.
-          const [bad] = await db.$transaction((tx) => claimDuePages(tx, now, 1, setAside));
+          const [bad] = await inTransaction(db, (tx) => claimDuePages(tx, now, 1, setAside));
           if (!bad) throw err;
           log.error(`escalation: page ${bad.id} could not be stepped and is retried at the next run: ${(err as Error).message}`);
           setAside.push(bad.id);

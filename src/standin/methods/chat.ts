@@ -1,25 +1,20 @@
 // chat.*: the bot posts (to everyone or to one person), updates its own messages and links to
 // them, with Slack's checks on where a message goes and what it says.
 import { fail, messageWire, nonEmpty, isObj, slug, str, type Args, type Handler } from "../wire.ts";
-import type { Channel, Workspace } from "../workspace.ts";
+import type { Channel, Message, Workspace } from "../workspace.ts";
 
 const MAX_MESSAGE_BLOCKS = 50;
+
+/** A new message from the bot in `c`, with what the call says. */
+function botMessage(w: Workspace, c: Channel, a: Args, content: { text: string; blocks?: unknown[]; attachments?: unknown[] }): Message {
+  return { channel: c.id, ts: w.nextTs(), user: w.botUserId, botId: w.botId, ...content, threadTs: str(a.thread_ts), history: [], pinned: false };
+}
 
 export function chatMethods(w: Workspace): Record<string, Handler> {
   return {
     "chat.postMessage": (a) => {
       const { c, content } = postable(w, a);
-      const m = w.store({
-        channel: c.id,
-        ts: w.nextTs(),
-        user: w.botUserId,
-        botId: w.botId,
-        ...content,
-        metadata: a.metadata,
-        threadTs: str(a.thread_ts),
-        history: [],
-        pinned: false,
-      });
+      const m = w.store({ ...botMessage(w, c, a, content), metadata: a.metadata });
       return { channel: c.id, ts: m.ts, message: messageWire(w, m) };
     },
 
@@ -44,17 +39,7 @@ export function chatMethods(w: Workspace): Record<string, Handler> {
       const { c, content } = postable(w, a);
       const user = str(a.user);
       if (!user || !c.members.includes(user)) fail("user_not_in_channel");
-      const m = w.store({
-        channel: c.id,
-        ts: w.nextTs(),
-        user: w.botUserId,
-        botId: w.botId,
-        ...content,
-        threadTs: str(a.thread_ts),
-        history: [],
-        pinned: false,
-        ephemeralTo: user,
-      });
+      const m = w.store({ ...botMessage(w, c, a, content), ephemeralTo: user });
       return { message_ts: m.ts };
     },
 

@@ -37,7 +37,7 @@ export function registerActions(app: App, services: ListenerContext): void {
     await ack();
     try {
       const view = await actionItemForm(action.value, { userId: body.user.id, triggerId: body.trigger_id, services });
-      if (view) await client.views.open({ trigger_id: body.trigger_id, view: view as never });
+      if (view) await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (err) {
       log.error(`could not open the action item form: ${(err as Error).message}`);
     }

@@ -55,7 +55,7 @@ export function registerCommands(app: App, services: ListenerContext): void {
     if (cmd.verb === "declare-modal") {
       await ack();
       await client.views
-        .open({ trigger_id: body.trigger_id, view: declareModal({ channelId: command.channel_id, userId: command.user_id }) as never })
+        .open({ trigger_id: body.trigger_id, view: declareModal({ channelId: command.channel_id, userId: command.user_id }) })
         .catch((err) => log.error(`could not open the declare modal: ${(err as Error).message}`));
       return;
     }

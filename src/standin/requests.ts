@@ -1,9 +1,9 @@
-// What Slack itself sends to an app, built and signed here so that local mode drives the real
-// Bolt app over HTTP exactly as Slack would: slash commands (a form), interactions (a form with a
-// `payload=` JSON field) and Events API callbacks (JSON). Shapes follow Slack's docs; the test
-// suite's helpers (test/support/bot.ts) send the same shapes.
+// What Slack itself sends to an app, built and signed here so that local mode and the end-to-end
+// tests drive the real Bolt app over HTTP exactly as Slack would: slash commands (a form),
+// interactions (a form with a `payload=` JSON field) and Events API callbacks (JSON), about the
+// stand-in's workspace. Shapes follow Slack's docs.
 import { createHmac, randomBytes } from "node:crypto";
-import type { Message, OpenView, SlackStandIn, StandInUser } from "../standin/index.ts";
+import type { Message, OpenView, SlackStandIn, StandInUser } from "./index.ts";
 
 /** Slack's old "verification token": sent in every payload, checked by nobody (Bolt uses the signature). */
 const VERIFICATION_TOKEN = "local-verification-token";
@@ -102,6 +102,8 @@ export interface CommandInput {
   command: string; // "/incident"
   text: string; // already encoded (encodeTyped)
   responseUrl: string;
+  /** The trigger id Slack sent the first time (a retry repeats it); default: a fresh one. */
+  triggerId?: string;
 }
 
 /** The form Slack POSTs for a slash command, with a fresh trigger id from the stand-in. */
@@ -119,7 +121,7 @@ export function slashCommand(standIn: SlackStandIn, c: CommandInput): { body: st
     api_app_id: standIn.appId,
     is_enterprise_install: "false",
     response_url: c.responseUrl,
-    trigger_id: standIn.issueTriggerId(c.userId),
+    trigger_id: c.triggerId ?? standIn.issueTriggerId(c.userId),
   });
 }
 

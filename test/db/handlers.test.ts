@@ -1,0 +1,130 @@
+// Slack handlers called directly, without HTTP: each takes the parsed command (or form) and who
+// asked where, and returns what to answer; one wrapper turns refusals into answers.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.ts";
+import { UserError } from "../../src/errors.ts";
+import { EscalationService } from "../../src/escalation/service.ts";
+import { IncidentService } from "../../src/incidents/service.ts";
+import { memoryLogger } from "../../src/log.ts";
+import { OnCallService } from "../../src/oncall/service.ts";
+import { PostmortemService } from "../../src/postmortem/service.ts";
+import { parseCommand, type Command } from "../../src/slack/grammar.ts";
+import { COMMANDS, runCommand } from "../../src/slack/listeners/commands/index.ts";
+import type { CommandContext } from "../../src/slack/listeners/commands/types.ts";
+import type { ListenerContext } from "../../src/slack/listeners/context.ts";
+import { actionItemForm, declareForm } from "../../src/slack/listeners/views/forms.ts";
+import { handle } from "../../src/slack/reply.ts";
+import { SlackUsers } from "../../src/slack/users.ts";
+import { createWebClient } from "../../src/slack/web-client.ts";
+import { freshDatabase, type TestDatabase } from "../support/db.ts";
+
+let t: TestDatabase;
+let services: ListenerContext;
+const log = memoryLogger();
+const clock = new ManualClock("2026-04-01T09:00:00Z");
+let writes = 0;
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  const escalation = new EscalationService({ db: t.db, clock, log });
+  services = {
+    incidents: new IncidentService({ db: t.db, clock, pager: escalation }),
+    escalation,
+    oncall: new OnCallService({ db: t.db, clock }),
+    postmortems: new PostmortemService({ db: t.db, clock }),
+    // Nobody is asked: no handler below needs a person's profile.
+    users: new SlackUsers(createWebClient("xoxb-unused", "http://127.0.0.1:9/api/")),
+    clock,
+    log,
+    afterWrite: () => void writes++,
+    say: async () => undefined,
+  };
+});
+afterAll(async () => t.drop());
+
+function parsed(text: string): Exclude<Command, { verb: "declare-modal" }> {
+  const r = parseCommand(text);
+  if (!r.ok || r.command.verb === "declare-modal") throw new Error(`not a command: ${text}`);
+  return r.command;
+}
+
+const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({ userId: "U0ALICE001", channelId: "C0GENERAL1", requestKey: undefined, services, ...over });
+
+describe("command handlers", () => {
+  it("every verb of the grammar has a handler", () => {
+    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "actions", "postmortem"];
+    expect(Object.keys(COMMANDS).sort()).toEqual(verbs.sort());
+  });
+
+  it("declare answers with the incident and its channel; the same request again says it was already declared", async () => {
+    const first = await runCommand(parsed("declare Search is slow sev2"), ctx({ requestKey: "command:1" }));
+    expect(first.text).toMatch(/^\*INC-\d+\* declared \(SEV2\) with <@U0ALICE001> as commander\. Its channel is #inc-\d+-search-is-slow\.$/);
+    const again = await runCommand(parsed("declare Search is slow sev2"), ctx({ requestKey: "command:1" }));
+    expect(again.text).toMatch(/^Already declared: \*INC-\d+\*/);
+    expect(await t.db.incident.count({ where: { title: "Search is slow" } })).toBe(1);
+  });
+
+  it("a change in the incident's channel is said in the channel; elsewhere (by INC-<n>) only to the asker; a note never", async () => {
+    const { text } = await runCommand(parsed("declare Queue backlog sev3"), ctx());
+    const number = Number(/INC-(\d+)/.exec(text)![1]);
+    const incident = (await services.incidents.byNumber(number))!;
+    await t.db.incident.update({ where: { id: incident.id }, data: { channelId: "C0INCIDENT" } });
+    const here = await runCommand(parsed("sev 1"), ctx({ channelId: "C0INCIDENT" }));
+    expect(here).toMatchObject({ inChannel: true });
+    expect(here.text).toContain("SEV3 → SEV1");
+    const elsewhere = await runCommand(parsed(`sev 2 INC-${number}`), ctx());
+    expect(elsewhere.inChannel).toBe(false);
+    const note = await runCommand(parsed("note looking at the consumers"), ctx({ channelId: "C0INCIDENT" }));
+    expect(note.inChannel).toBe(false);
+  });
+
+  it("a refusal is a user error with a code; the wrapper answers it and kicks the outbox once", async () => {
+    const { text } = await runCommand(parsed("declare Cache miss storm sev3"), ctx());
+    const number = Number(/INC-(\d+)/.exec(text)![1]);
+    await expect(runCommand(parsed(`close INC-${number}`), ctx())).rejects.toMatchObject({ code: "forbidden_transition" });
+    await expect(runCommand(parsed("sev 1 INC-999999"), ctx())).rejects.toMatchObject({ code: "not_found" });
+    const before = writes;
+    const reply = await handle(() => runCommand(parsed(`close INC-${number}`), ctx()), { log, what: "close", afterWrite: services.afterWrite });
+    expect(reply?.text).toMatch(/^Resolve the incident before closing it/);
+    expect(writes).toBe(before + 1);
+  });
+
+  it("anything else is logged and answered with an apology", async () => {
+    const reply = await handle(() => Promise.reject(new Error("connection reset")), { log, what: "/incident sev", afterWrite: () => undefined });
+    expect(reply?.text).toBe("Something went wrong on our side and nothing was changed. Please try again in a moment.");
+    expect(log.lines.some((l) => l.startsWith("error /incident sev failed: Error: connection reset"))).toBe(true);
+  });
+
+  it("oncall names the schedules there are when asked for one that is not", async () => {
+    await expect(runCommand(parsed("oncall nowhere"), ctx())).rejects.toThrow(UserError);
+    await expect(runCommand(parsed("oncall override nowhere <@U0BOB00002> now 8h"), ctx())).rejects.toThrow("There is no schedule `nowhere`");
+  });
+});
+
+describe("form handlers", () => {
+  const submission = (values: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+    userId: "U0ALICE001",
+    viewId: `V${Math.random()}`,
+    values: values as never,
+    privateMetadata: "",
+    services,
+    ...over,
+  });
+
+  it("the declare form names each field that is wrong, and declares nothing", async () => {
+    const count = await t.db.incident.count();
+    expect(await declareForm(submission({ title: { value: { value: " " } } }))).toEqual({
+      errors: { title: "Give the incident a title.", severity: "Pick a severity from SEV1 (highest) to SEV4." },
+    });
+    expect(await t.db.incident.count()).toBe(count);
+  });
+
+  it("the action item form submitted twice adds one item", async () => {
+    const { text } = await runCommand(parsed("declare Form twice sev3"), ctx());
+    const incident = (await services.incidents.byNumber(Number(/INC-(\d+)/.exec(text)![1])))!;
+    const form = submission({ text: { value: { value: "Alert on backlog" } }, type: { value: { selected_option: { value: "detect" } } } }, { viewId: "V-twice", privateMetadata: JSON.stringify({ incidentId: incident.id }) });
+    expect(await actionItemForm(form)).toBeNull();
+    expect(await actionItemForm(form)).toBeNull();
+    expect(await t.db.actionItem.count({ where: { incidentId: incident.id } })).toBe(1);
+  });
+});
