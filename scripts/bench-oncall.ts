@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   try {
     await migrate(url);
     db = createDb(url, { max: 4 });
-    const rota: Rota = { schedules: [schedule], escalationPolicies: [], services: [] };
+    const rota: Rota = { schedules: [schedule], escalationPolicies: [], services: [], owners: {}, access: null };
     const ta = performance.now();
     await applyRota(db, rota);
     console.log(`applyRota (create, ${OVERRIDES} overrides): ${fmt(performance.now() - ta)} ms`);

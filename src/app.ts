@@ -20,19 +20,24 @@ import { EscalationService } from "./escalation/service.ts";
 import { IncidentService } from "./incidents/service.ts";
 import type { Logger } from "./log.ts";
 import { OnCallService } from "./oncall/service.ts";
+import { userGroupsInAccess } from "./oncall/store.ts";
 import { unknownPlaceholders } from "./postmortem/draft/index.ts";
 import { exporterFromConfig } from "./postmortem/export/config.ts";
+import { createDirectoryExporter } from "./postmortem/export/directory.ts";
 import { ExportConfigError, type PostmortemExporter } from "./postmortem/export/exporter.ts";
 import { postmortemHandlers, PostmortemService } from "./postmortem/service.ts";
 import { loadTemplate, TemplateError } from "./postmortem/template.ts";
 import { createSlackApp, type SlackApp } from "./slack/app.ts";
 import { reportSlackFailure, slackHandlers } from "./slack/delivery.ts";
 import type { ListenerContext } from "./slack/listeners/context.ts";
+import { SlackActors } from "./slack/actors.ts";
 import { SlackUsers } from "./slack/users.ts";
 import { classifySlackError, createWebClient, SLACK_CALL_TIMEOUT_MS, slackAuthError, SlackIdentity } from "./slack/web-client.ts";
 
 export interface Postmortems {
   exporter: PostmortemExporter;
+  /** Where private incidents' drafts go; null: they are not exported. */
+  privateExporter?: PostmortemExporter | null;
   template: string;
 }
 
@@ -59,7 +64,9 @@ export async function postmortemsFromConfig(config: Config, log: Logger, opts: {
   const unknown = unknownPlaceholders(template);
   if (unknown.length) log.warn(`postmortem template: placeholders I do not know are left as they are: ${unknown.join(", ")}`);
   log.info(`postmortem drafts are exported with the ${exporter.name} exporter`);
-  return { exporter, template };
+  const privateExporter = config.POSTMORTEM_PRIVATE_DIR ? createDirectoryExporter({ dir: path.resolve(config.POSTMORTEM_PRIVATE_DIR) }) : null;
+  log.info(privateExporter ? `private incidents' drafts are written to ${path.resolve(config.POSTMORTEM_PRIVATE_DIR!)}` : "private incidents' drafts are not exported (POSTMORTEM_PRIVATE_DIR is unset)");
+  return { exporter, privateExporter, template };
 }
 
 export interface AppDeps {
@@ -100,8 +107,14 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const identity = new SlackIdentity(slackClient);
   const users = new SlackUsers(slackClient);
 
-  const escalation = new EscalationService({ db, clock, log });
-  const incidents = new IncidentService({ db, clock, announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null, pager: escalation });
+  const escalation = new EscalationService({ db, clock, log, pageRateLimit: config.PAGE_RATE_LIMIT });
+  const incidents = new IncidentService({
+    db,
+    clock,
+    announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
+    announcePrivate: config.INCIDENT_ANNOUNCE_PRIVATE,
+    pager: escalation,
+  });
   const oncall = new OnCallService({ db, clock });
   const postmortems = new PostmortemService({ db, clock });
 
@@ -154,12 +167,14 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     return false;
   };
 
+  const actors = new SlackActors({ slack: slackClient, identity, groupsInAccess: () => userGroupsInAccess(db), clock, log });
   const services: ListenerContext = {
     incidents,
     escalation,
     oncall,
     postmortems,
     users,
+    actors,
     clock,
     log,
     afterWrite,

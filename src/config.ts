@@ -33,6 +33,8 @@ const wholeNumber = (fallback: number, min: number, max: number, message: string
 // Each area's variables, composed below into one Config.
 
 const database = z.object({
+  /** 1: serve Slack on the embedded PostgreSQL (one host, not for production). */
+  EMBEDDED_POSTGRES: optional(z.enum(["0", "1"], { message: "expected 1 (use the embedded PostgreSQL) or 0" })),
   DATABASE_URL: optional(
     url("a PostgreSQL URL like postgresql://user:password@localhost:5432/incident_bot").refine(
       (v) => /^postgres(ql)?:\/\//.test(v),
@@ -56,8 +58,27 @@ const slack = z.object({
   PORT: wholeNumber(3000, 0, 65535, "expected a port number from 0 to 65535"),
 });
 
+/** "<count>/<duration>": at most count in that window, e.g. 5/10m. */
+const rate = (fallback: string) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? fallback : v),
+    z
+      .string()
+      .regex(/^[1-9]\d{0,5}\/[1-9]\d{0,6}[smh]$/, "expected a count per duration like 5/10m (at most 5 in 10 minutes)")
+      .transform((v) => {
+        const [count, span] = v.split("/");
+        const unit = { s: 1, m: 60, h: 3600 }[span.slice(-1) as "s" | "m" | "h"];
+        return { count: Number(count), windowSeconds: Number(span.slice(0, -1)) * unit };
+      }),
+  );
+
 const incidents = z.object({
   INCIDENT_ANNOUNCE_CHANNEL: optional(z.string().regex(/^[CG][A-Z0-9]{2,}$|^#?[a-z0-9_-]{1,80}$/, "expected a channel id like C0123456789")),
+  INCIDENT_ANNOUNCE_PRIVATE: z.preprocess(
+    (v) => (v === undefined || v === "" ? "none" : v),
+    z.enum(["none", "redacted"], { message: "expected none (say nothing of private incidents) or redacted (say one was declared, without its title)" }),
+  ),
+  PAGE_RATE_LIMIT: rate("5/10m"),
 });
 
 const engine = z.object({
@@ -68,6 +89,8 @@ const engine = z.object({
 
 const postmortem = postmortemEnvSchema.extend({
   POSTMORTEM_TEMPLATE: optional(z.string()),
+  /** Private incidents' drafts go only here (a folder); unset: they are not exported. */
+  POSTMORTEM_PRIVATE_DIR: optional(z.string()),
 });
 
 const local = z.object({
@@ -123,6 +146,45 @@ export function missingSlackCredentials(config: Config): string[] {
   if (!config.SLACK_BOT_TOKEN) missing.push("SLACK_BOT_TOKEN");
   if (!config.SLACK_SIGNING_SECRET && !config.SLACK_APP_TOKEN) missing.push("SLACK_SIGNING_SECRET");
   return missing;
+}
+
+/** What `serve` does with a configuration: serve Slack, open the local workspace, or stop and say why. */
+export type ServeMode = { mode: "slack" } | { mode: "local" } | { mode: "stop"; why: string; manifestHelp: boolean };
+
+/**
+ * Safe defaults: local mode starts only on a fresh start (no DATABASE_URL and no Slack credential
+ * at all), or when INCIDENT_BOT_LOCAL=1 asks for it; Slack half configured stops and says what is
+ * missing; serving Slack on the embedded PostgreSQL needs EMBEDDED_POSTGRES=1.
+ */
+export function serveMode(config: Config): ServeMode {
+  const credentials = (["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"] as const).filter((k) => config[k]);
+  if (config.INCIDENT_BOT_LOCAL === "1") return { mode: "local" };
+  if (credentials.length === 0) {
+    if (config.INCIDENT_BOT_LOCAL === "0") return { mode: "stop", why: `Slack credentials are missing: ${missingSlackCredentials(config).join(", ")}.`, manifestHelp: true };
+    if (config.DATABASE_URL) {
+      return {
+        mode: "stop",
+        why:
+          "Slack credentials are not set (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET), but DATABASE_URL is. Local mode starts only on a fresh start " +
+          "(no DATABASE_URL and no SLACK_* variable), so that it never runs against a real database by mistake. Set the Slack credentials to serve " +
+          "Slack, or INCIDENT_BOT_LOCAL=1 to open the local workspace on this database.",
+        manifestHelp: true,
+      };
+    }
+    return { mode: "local" };
+  }
+  const missing = missingSlackCredentials(config);
+  if (missing.length > 0) return { mode: "stop", why: `Slack is partly configured: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing.`, manifestHelp: true };
+  if (!config.DATABASE_URL && config.EMBEDDED_POSTGRES !== "1") {
+    return {
+      mode: "stop",
+      why:
+        "Serving Slack needs a PostgreSQL: set DATABASE_URL, or EMBEDDED_POSTGRES=1 to use the embedded one " +
+        "(its data in DATA_DIR on this host only: fine for a trial, not for production).",
+      manifestHelp: false,
+    };
+  }
+  return { mode: "slack" };
 }
 
 /** The configuration of this process: `.env` read into the environment (which wins), then parsed once. */

@@ -11,7 +11,11 @@ export type UserErrorCode =
   /** The input cannot be read or is out of bounds. */
   | "invalid_input"
   /** Asked of something in a state where it makes no sense (acknowledging an acknowledged page…). */
-  | "conflict";
+  | "conflict"
+  /** The access rules do not allow this person to do that (the message says who may). */
+  | "forbidden"
+  /** Too many of these too fast (paging someone again and again). */
+  | "rate_limited";
 
 export class UserError extends Error {
   override name = "UserError";

@@ -3,7 +3,7 @@
 import { createApp, postmortemsFromConfig } from "./app.ts";
 import { runCommand } from "./cli/index.ts";
 import { systemClock } from "./clock.ts";
-import { ConfigError, loadConfig, missingSlackCredentials, type Config } from "./config.ts";
+import { ConfigError, loadConfig, missingSlackCredentials, serveMode, type Config } from "./config.ts";
 import { DatabaseClock } from "./db/clock.ts";
 import { createLogger } from "./log.ts";
 import { localPostmortemDir, startLocalMode } from "./local/mode.ts";
@@ -30,19 +30,21 @@ async function serve(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const missing = missingSlackCredentials(config);
-  // No Slack app yet: the real bot in a local workspace in the browser (src/local/), unless
-  // INCIDENT_BOT_LOCAL=0 asks to be told what is missing and how to create the app instead.
-  const local = missing.length > 0;
-  if (local && config.INCIDENT_BOT_LOCAL === "0") {
-    process.stderr.write(`Slack credentials are missing: ${missing.join(", ")}.\n\n${MANIFEST_HELP}\n`);
+  // No Slack app yet, on a fresh start: the real bot in a local workspace in the browser
+  // (src/local/). Anything half configured stops and says what is missing.
+  const mode = serveMode(config);
+  if (mode.mode === "stop") {
+    process.stderr.write(`${mode.why}\n${mode.manifestHelp ? `\n${MANIFEST_HELP}\n` : ""}`);
     process.exit(1);
   }
+  const local = mode.mode === "local";
   if (local) {
     log.info(
-      `Slack credentials are not set (${missing.join(", ")}): starting in local mode — open http://localhost:${config.PORT}/ ` +
+      `Slack credentials are not set (${missingSlackCredentials(config).join(", ") || "INCIDENT_BOT_LOCAL=1"}): starting in local mode — open http://localhost:${config.PORT}/ ` +
         "in your browser to use the bot in a local workspace (set them to serve Slack; INCIDENT_BOT_LOCAL=0 exits instead)",
     );
+  } else if (!config.DATABASE_URL) {
+    log.warn("serving Slack on the embedded PostgreSQL (EMBEDDED_POSTGRES=1): one host only, not for production");
   }
   let postmortems;
   try {

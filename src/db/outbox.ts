@@ -44,3 +44,9 @@ export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promis
 export async function enqueueNow(db: Db, entries: OutboxEntry[], now: Date): Promise<void> {
   await inTransaction(db, (tx) => enqueue(tx, entries, now));
 }
+
+/** Whether a message whose key starts with `prefix` was recorded since `since` (to not ask twice). */
+export async function recordedSince(tx: Tx, prefix: string, since: Date): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM outbox_message WHERE idempotency_key LIKE ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} AND created_at >= ${since} LIMIT 1`;
+  return rows.length > 0;
+}

@@ -5,15 +5,16 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
 import { claimRequest, inTransaction, type DbClient, type Tx } from "../db/tx.ts";
+import { enforce, mayHandlePage, mayPage, mayUseBot, type Actor, type PageRateLimit } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, type Pager } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, lockIncident } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
-import { loadPolicy, loadService, scheduleNames, serviceNames } from "../oncall/store.ts";
+import { loadAccess, loadPolicy, loadService, scheduleNames, serviceNames } from "../oncall/store.ts";
 import { directPolicy, type FrozenPolicy } from "./steps.ts";
-import { createPage, escalatingPagesOf, lockPages, markAcknowledged, markCancelled, notifiedBy, pageIds, type PageRow } from "./store.ts";
+import { countPagesBy, createPage, escalatingPagesOf, lockPages, markAcknowledged, markCancelled, notifiedBy, pageIds, type PageRow } from "./store.ts";
 import { takeSteps } from "./take-steps.ts";
 
 export type { PageRow } from "./store.ts";
@@ -25,8 +26,11 @@ export interface PageTarget {
   policy: FrozenPolicy;
 }
 
+/** Unless configured: five pages by one person in ten minutes. */
+export const DEFAULT_PAGE_RATE_LIMIT: PageRateLimit = { count: 5, windowSeconds: 600 };
+
 export class EscalationService implements Pager {
-  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger }) {}
+  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; pageRateLimit?: PageRateLimit }) {}
 
   /** What `/incident page <…>` names: @user, a service (its policy) or a schedule (its on-call). */
   async resolveTarget(tx: DbClient, text: string): Promise<PageTarget> {
@@ -72,10 +76,14 @@ export class EscalationService implements Pager {
   }
 
   /** `/incident page …` for an incident. */
-  async page(incidentId: number, targetText: string, pagedById: string, message: string | null, requestKey?: string): Promise<{ page: PageRow; notified: string[] }> {
+  async page(incidentId: number, targetText: string, by: Actor, message: string | null, requestKey?: string): Promise<{ page: PageRow; notified: string[] }> {
+    enforce(mayUseBot(by));
     const now = this.opts.clock.now();
+    const pagedById = by.userId;
+    const limit = this.opts.pageRateLimit ?? DEFAULT_PAGE_RATE_LIMIT;
     return inTransaction(this.opts.db, async (tx) => {
       if (!(await claimRequest(tx, requestKey, now)).first) throw new UserError("duplicate", "That page was already sent.");
+      enforce(mayPage(by, await countPagesBy(tx, pagedById, new Date(now.getTime() - limit.windowSeconds * 1000)), limit), "rate_limited");
       const incident = (await lockIncident(tx, incidentId))!;
       if (incident.status === "resolved" || incident.status === "closed") {
         throw new UserError("conflict", `${incidentRef(incident.number)} is ${incident.status}; reopen it before paging.`);
@@ -90,10 +98,12 @@ export class EscalationService implements Pager {
    * Acknowledges a page (or every page under way for an incident): the first acknowledgement
    * stops the escalation for everyone at once. A later one is told who was first.
    */
-  async acknowledge(by: { pageId: number } | { incidentId: number }, userId: string): Promise<{ pages: PageRow[]; incident: Incident }> {
+  async acknowledge(which: { pageId: number } | { incidentId: number }, by: Actor): Promise<{ pages: PageRow[]; incident: Incident }> {
+    enforce(mayUseBot(by));
     const now = this.opts.clock.now();
+    const userId = by.userId;
     return inTransaction(this.opts.db, async (tx) => {
-      const ids = await pageIds(tx, by);
+      const ids = await pageIds(tx, which);
       if (ids.length === 0) throw new UserError("not_found", "Nothing to acknowledge: nobody has been paged for this incident.");
       const pages = await lockPages(tx, ids);
       const incident = (await incidentById(tx, pages[0].incidentId))!;
@@ -103,22 +113,34 @@ export class EscalationService implements Pager {
         if (first) throw new UserError("conflict", `Already acknowledged by <@${first.acknowledgedById}> at ${first.acknowledgedAt!.toISOString().slice(11, 16)} UTC; the escalation is stopped.`);
         throw new UserError("conflict", `There is no page under way for ${incidentRef(incident.number)}.`);
       }
+      // Each page is acknowledged by whoever it notified, the commander or an admin.
+      const rules = { admins: (await loadAccess(tx))?.admins ?? [] };
+      const decisions = await Promise.all(open.map(async (p) => ({ p, d: mayHandlePage(by, "acknowledge", { ref: incidentRef(incident.number), notified: await notifiedBy(tx, p.id), commanderId: incident.commanderId }, rules) })));
+      const mine = decisions.filter((x) => x.d.ok).map((x) => x.p);
+      if (mine.length === 0) enforce(decisions[0].d);
       const acknowledged: PageRow[] = [];
-      for (const p of open) {
+      for (const p of mine) {
         acknowledged.push(await markAcknowledged(tx, p.id, userId, now));
         const [event] = await addTimelineEvents(tx, p.incidentId, userId, now, [{ kind: "page_acknowledged", pageId: p.id, userId }]);
         await enqueue(tx, [channelPost(p.incidentId, event)], now);
       }
+      // Whoever takes a private incident's page is let into its channel (nobody else is told of it).
+      if (incident.private) await enqueue(tx, [{ key: `incident:${incident.id}:invite:ack:${acknowledged[0].id}:${userId}`, kind: "incident.invite", incidentId: incident.id, payload: { users: [userId] } }], now);
       return { pages: acknowledged, incident };
     });
   }
 
   /** "Escalate now": takes the next step at once instead of waiting for it. */
-  async escalateNow(pageId: number, userId: string): Promise<PageRow> {
+  async escalateNow(pageId: number, by: Actor): Promise<PageRow> {
+    enforce(mayUseBot(by));
     const now = this.opts.clock.now();
+    const userId = by.userId;
     return inTransaction(this.opts.db, async (tx) => {
       const [page] = await lockPages(tx, [pageId]);
       if (!page) throw new UserError("not_found", "That page no longer exists.");
+      const incident = (await incidentById(tx, page.incidentId))!;
+      const rules = { admins: (await loadAccess(tx))?.admins ?? [] };
+      enforce(mayHandlePage(by, "escalate", { ref: incidentRef(incident.number), notified: await notifiedBy(tx, page.id), commanderId: incident.commanderId }, rules));
       if (page.state === "acknowledged") throw new UserError("conflict", `Already acknowledged by <@${page.acknowledgedById}>; nothing to escalate.`);
       if (page.state !== "escalating") throw new UserError("conflict", `This page is ${page.state}; nothing to escalate.`);
       const [after] = await takeSteps(tx, [page], now, { log: this.opts.log, manualBy: userId });

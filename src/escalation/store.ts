@@ -167,3 +167,8 @@ export async function markCancelled(tx: Tx, id: number): Promise<void> {
 export async function notifiedBy(tx: DbClient, pageId: number): Promise<string[]> {
   return (await tx.pageNotification.findMany({ where: { pageId }, orderBy: { id: "asc" } })).map((n) => n.userId);
 }
+
+/** How many pages this person started since `since` (the paging rate limit). */
+export async function countPagesBy(tx: DbClient, pagedById: string, since: Date): Promise<number> {
+  return tx.page.count({ where: { pagedById, createdAt: { gte: since } } });
+}

@@ -22,6 +22,8 @@ export interface Incident {
   resolvedAt: Date | null;
   closedAt: Date | null;
   version: number;
+  /** Private: a private channel, no announcement, nothing said about it outside its channel. */
+  private: boolean;
   postmortemLocation: string | null;
   postmortemUrl: string | null;
   postmortemExportedAt: Date | null;

@@ -4,8 +4,9 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue, type OutboxEntry } from "../db/outbox.ts";
 import { claimRequest, inTransaction, rememberResponse, type Tx } from "../db/tx.ts";
+import { enforce, mayRespond, maySeeIncident, mayUseBot, type Actor, type ResponderAction } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
-import { loadService, serviceNames } from "../oncall/store.ts";
+import { loadAccess, loadService, serviceNames } from "../oncall/store.ts";
 import type { Incident } from "./incident.ts";
 import { channelNameFor, decide, incidentRef, type Change, type IncidentState, type Severity } from "./lifecycle.ts";
 import {
@@ -35,6 +36,8 @@ export interface IncidentServiceOptions {
   clock: Clock;
   /** Channel id where new incidents and status updates are announced. */
   announceChannel?: string | null;
+  /** A private incident's declaration in the announce channel: none, or a line without its title. */
+  announcePrivate?: "none" | "redacted";
   /** Pages a service's escalation policy when a SEV1/SEV2 is declared for it. */
   pager?: Pager;
 }
@@ -48,8 +51,20 @@ export interface DeclareInput {
   description?: string | null;
   commanderId?: string | null;
   service?: string | null;
-  declaredById: string;
+  /** A private incident: a private channel, no announcement, nothing said outside its channel. */
+  private?: boolean;
 }
+
+/** Which changes only the incident's commander, its roles and admins may make. */
+const RESPONDER_CHANGES: Partial<Record<Change["kind"], ResponderAction>> = {
+  severity: "severity",
+  status: "status",
+  resolve: "resolve",
+  reopen: "reopen",
+  close: "close",
+  commander: "commander",
+  role: "role",
+};
 
 /**
  * Writes the postmortem draft and exports it to the wiki (after the commit, retried while the
@@ -74,6 +89,9 @@ const stateOf = (i: Incident): IncidentState => ({
   resolution: i.resolution,
 });
 
+/** A private incident's channel name: its number only (a public one's carries its title). */
+export const privateChannelName = (number: number): string => `inc-${number}-private`;
+
 /** "There is no service X", with the services there are. */
 export function noSuchService(name: string, known: string[]): UserError {
   return new UserError(
@@ -90,8 +108,11 @@ export class IncidentService {
   }
 
   /** Declares an incident. With a request key, a repeat of the same request returns the first result. */
-  async declare(input: DeclareInput, requestKey?: string): Promise<{ incident: Incident; duplicate: boolean }> {
+  async declare(input: DeclareInput, by: Actor, requestKey?: string): Promise<{ incident: Incident; duplicate: boolean }> {
+    enforce(mayUseBot(by));
     const now = this.opts.clock.now();
+    const declaredById = by.userId;
+    const isPrivate = input.private === true;
     return inTransaction(this.db, async (tx) => {
       const claim = await claimRequest(tx, requestKey, now);
       if (!claim.first) {
@@ -102,7 +123,7 @@ export class IncidentService {
       }
       if (input.service && !(await loadService(tx, input.service))) throw noSuchService(input.service, await serviceNames(tx));
       const number = await takeNextNumber(tx);
-      const commanderId = input.commanderId ?? input.declaredById;
+      const commanderId = input.commanderId ?? declaredById;
       const incident = await createIncident(tx, {
         number,
         title: input.title,
@@ -110,26 +131,28 @@ export class IncidentService {
         severity: input.severity,
         commanderId,
         service: input.service ?? null,
-        channelName: channelNameFor(number, input.title),
-        declaredById: input.declaredById,
+        // A private incident's channel says nothing of it: its name is not made from the title.
+        channelName: isPrivate ? privateChannelName(number) : channelNameFor(number, input.title),
+        declaredById,
         declaredAt: now,
+        private: isPrivate,
       });
-      await addTimelineEvents(tx, incident.id, input.declaredById, now, [
+      await addTimelineEvents(tx, incident.id, declaredById, now, [
         { kind: "declared", title: input.title, severity: input.severity, commanderId, description: input.description ?? null, service: input.service ?? null },
       ]);
       const key = `incident:${incident.id}`;
       const messages: OutboxEntry[] = [
         { key: `${key}:channel`, kind: "incident.create_channel", incidentId: incident.id },
-        { key: `${key}:invite:declared`, kind: "incident.invite", incidentId: incident.id, payload: { users: [...new Set([input.declaredById, commanderId])] } },
+        { key: `${key}:invite:declared`, kind: "incident.invite", incidentId: incident.id, payload: { users: [...new Set([declaredById, commanderId])] } },
         { key: `${key}:card`, kind: "incident.post_card", incidentId: incident.id },
         { key: `${key}:pin`, kind: "incident.pin_card", incidentId: incident.id },
       ];
-      if (this.opts.announceChannel) {
+      if (this.opts.announceChannel && (!isPrivate || this.opts.announcePrivate === "redacted")) {
         messages.push({ key: `${key}:announce:declared`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: "declared" } });
       }
       await enqueue(tx, messages, now);
       if (input.service && this.opts.pager && PAGING_SEVERITIES.includes(input.severity)) {
-        await this.opts.pager.pageService(tx, incident, input.service, input.declaredById, now);
+        await this.opts.pager.pageService(tx, incident, input.service, declaredById, now);
       }
       await rememberResponse(tx, requestKey, { incidentId: incident.id });
       return { incident, duplicate: false };
@@ -140,13 +163,21 @@ export class IncidentService {
    * Applies a change to an incident. The incident row is locked for the transaction, so two people
    * changing it at once are applied one after the other and neither change is lost.
    */
-  async change(incidentId: number, change: Change, actorId: string, requestKey?: string): Promise<{ incident: Incident; events: TimelineEvent[]; duplicate: boolean }> {
+  async change(incidentId: number, change: Change, by: Actor, requestKey?: string): Promise<{ incident: Incident; events: TimelineEvent[]; duplicate: boolean }> {
     const now = this.opts.clock.now();
+    const actorId = by.userId;
+    const seen = await this.byId(incidentId);
+    if (!seen) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
+    await this.mustSee(seen, by);
     return inTransaction(this.db, async (tx) => {
       const claim = await claimRequest(tx, requestKey, now);
       if (!claim.first) return { incident: (await incidentById(tx, incidentId))!, events: [], duplicate: true };
       const current = await lockIncident(tx, incidentId);
       if (!current) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
+      // Who may: decided on the incident as it is now (locked), with the rota's admins.
+      const action = RESPONDER_CHANGES[change.kind];
+      const rules = { admins: (await loadAccess(tx))?.admins ?? [] };
+      enforce(action ? mayRespond(by, action, { ref: incidentRef(current.number), ...current }, rules) : mayUseBot(by));
       const decision = decide(stateOf(current), change);
       if (!decision.ok) throw new UserError("forbidden_transition", decision.error);
       const next = decision.state;
@@ -184,11 +215,11 @@ export class IncidentService {
       }
       if (d.kind === "status_update") {
         out.push({ key: `${key}:post:${e.id}`, kind: "incident.post", incidentId: incident.id, payload: { event: String(e.id) } });
-        if (this.opts.announceChannel) {
+        if (this.opts.announceChannel && !incident.private) {
           out.push({ key: `${key}:announce:${e.id}`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: String(e.id) } });
         }
       }
-      if (d.kind === "status_changed" && (d.to === "resolved" || d.to === "closed" || d.from === "resolved") && this.opts.announceChannel) {
+      if (d.kind === "status_changed" && (d.to === "resolved" || d.to === "closed" || d.from === "resolved") && this.opts.announceChannel && !incident.private) {
         out.push({ key: `${key}:announce:${e.id}`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: String(e.id) } });
       }
     }
@@ -211,8 +242,28 @@ export class IncidentService {
     return incidentByChannel(this.db, channelId);
   }
 
-  listOpen(): Promise<Incident[]> {
-    return openIncidents(this.db);
+  /** The open incidents this person may see (private ones only for the people in their channel). */
+  async listOpen(by: Actor): Promise<Incident[]> {
+    const open = await openIncidents(this.db);
+    const seen = await Promise.all(open.map(async (i) => (await this.canSee(i, by)) ? i : null));
+    return seen.filter((i): i is Incident => i !== null);
+  }
+
+  /** Whether this person may see the incident: anyone for a public one, the people in its channel for a private one. */
+  async canSee(incident: Incident, by: Actor): Promise<boolean> {
+    return (await this.visibility(incident, by)).ok;
+  }
+
+  private async visibility(incident: Incident, by: Actor) {
+    if (!incident.private) return maySeeIncident(by, { ref: incidentRef(incident.number), private: false }, false);
+    // Before its channel exists, the people it was declared for are its people.
+    const inChannel = incident.channelId ? await by.inChannel(incident.channelId) : by.userId === incident.declaredById || by.userId === incident.commanderId;
+    return maySeeIncident(by, { ref: incidentRef(incident.number), private: true }, inChannel);
+  }
+
+  /** Refuses (saying why) when this person may not see the incident. */
+  async mustSee(incident: Incident, by: Actor): Promise<void> {
+    enforce(await this.visibility(incident, by));
   }
 
   timeline(incidentId: number): Promise<TimelineEvent[]> {
@@ -223,19 +274,23 @@ export class IncidentService {
    * The incident a command acts on: this channel's incident, else the one named by INC-<n>.
    * Refuses with the open incidents listed when neither names one.
    */
-  async resolveTarget(channelId: string | null, number: number | null): Promise<Incident> {
+  async resolveTarget(channelId: string | null, number: number | null, by: Actor): Promise<Incident> {
     if (number !== null) {
       const named = await this.byNumber(number);
-      if (!named) throw new UserError("not_found", `There is no ${incidentRef(number)}. ${await this.openListSentence()}`);
+      if (!named) throw new UserError("not_found", `There is no ${incidentRef(number)}. ${await this.openListSentence(by)}`);
+      await this.mustSee(named, by);
       return named;
     }
     const here = channelId ? await this.byChannel(channelId) : null;
-    if (here) return here;
-    throw new UserError("not_found", `This channel is not an incident channel, so say which incident: add \`INC-<n>\` to the command. ${await this.openListSentence()}`);
+    if (here) {
+      await this.mustSee(here, by);
+      return here;
+    }
+    throw new UserError("not_found", `This channel is not an incident channel, so say which incident: add \`INC-<n>\` to the command. ${await this.openListSentence(by)}`);
   }
 
-  private async openListSentence(): Promise<string> {
-    const open = await this.listOpen();
+  private async openListSentence(by: Actor): Promise<string> {
+    const open = await this.listOpen(by);
     if (open.length === 0) return "There are no open incidents.";
     return `Open incidents: ${open.map((i) => `${incidentRef(i.number)} (${i.title}, ${i.severity}, ${i.status})`).join("; ")}.`;
   }

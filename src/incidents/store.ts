@@ -68,6 +68,7 @@ export async function takeNextNumber(tx: Tx): Promise<number> {
 }
 
 export interface NewIncident {
+  private: boolean;
   number: number;
   title: string;
   description: string | null;

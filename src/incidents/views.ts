@@ -4,8 +4,12 @@ import type { Incident } from "./incident.ts";
 import { ACTION_ITEM_TYPES, type TimelineData, type TimelineEvent } from "./timeline.ts";
 import type { ActionsBlockElement, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 
-// Slack's limits (characters): header 150, section text 3000, button text 75, field 2000.
+// Slack's limits (characters): header 150, section text 3000, button text 75, field 2000, and a
+// message's text 40,000.
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** A message's text within Slack's limit (what would be cut is said to be). */
+export const fitMessage = (text: string): string => clip(text, 40_000);
 
 /** Escapes &, < and > as Slack's mrkdwn requires for text that is not markup. */
 export const escapeMrkdwn = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -88,7 +92,7 @@ export function incidentCard(incident: Incident): { text: string; blocks: KnownB
     });
     blocks.push({ type: "actions", block_id: `incident_actions_${incident.id}`, elements });
   }
-  const text = `${ref}: ${incident.title} — ${incident.severity}, ${incident.status}, commander <@${incident.commanderId}>`;
+  const text = `${ref}: ${escapeMrkdwn(incident.title)} — ${incident.severity}, ${incident.status}, commander <@${incident.commanderId}>`;
   return { text, blocks };
 }
 
@@ -133,6 +137,18 @@ export function declareModal(opts: { channelId: string | null; userId: string; t
         label: { type: "plain_text", text: "Incident commander" },
         element: { type: "users_select", action_id: "value", initial_user: opts.userId },
       },
+      {
+        type: "input",
+        block_id: "private",
+        optional: true,
+        label: { type: "plain_text", text: "Private" },
+        hint: { type: "plain_text", text: "A private channel, no announcement, nothing said outside it. It cannot be made public later." },
+        element: {
+          type: "checkboxes",
+          action_id: "value",
+          options: [{ text: { type: "plain_text", text: "Private incident (security, people, legal)" }, value: "private" }],
+        },
+      },
     ],
   };
 }
@@ -155,6 +171,7 @@ export function actionItemModal(incident: Incident): ModalView {
 
 export function announcement(incident: Incident, event: TimelineEvent | null): string {
   const ref = incidentRef(incident.number);
+  if (incident.private) return `:lock: A private incident (${ref}, ${incident.severity}) was declared; what it is about is said only in its channel.`;
   const where = incident.channelId ? ` in <#${incident.channelId}>` : "";
   const d = event?.data;
   if (!d) return `:rotating_light: *${ref} declared: ${escapeMrkdwn(incident.title)}* (${incident.severity}) — commander ${user(incident.commanderId)}${where}`;
@@ -189,7 +206,8 @@ export const PAGE_ACTIONS = { acknowledge: "page_acknowledge", escalate: "page_e
 /** The direct message that pages someone. */
 export function pageMessage(incident: Incident, page: { id: number; pagedById: string; message: string | null; level: number; target: string }): { text: string; blocks: KnownBlock[] } {
   const ref = incidentRef(incident.number);
-  const text = `:pager: You are paged for ${ref} (${incident.severity}): ${incident.title} — paged by <@${page.pagedById}>`;
+  if (incident.private) return privatePageMessage(incident, page);
+  const text = `:pager: You are paged for ${ref} (${incident.severity}): ${escapeMrkdwn(incident.title)} — paged by <@${page.pagedById}>`;
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: clip(`Paged: ${ref} ${incident.severity}`, 150) } },
     {
@@ -199,17 +217,36 @@ export function pageMessage(incident: Incident, page: { id: number; pagedById: s
         text: clip(`*${escapeMrkdwn(incident.title)}*\nPaged by ${user(page.pagedById)} through ${escapeMrkdwn(page.target)} (level ${page.level})${page.message ? `:\n> ${escapeMrkdwn(page.message)}` : ""}${incident.channelId ? `\nJoin <#${incident.channelId}>` : ""}`, 3000),
       },
     },
-    {
-      type: "actions",
-      block_id: `page_${page.id}`,
-      elements: [
-        { type: "button", style: "primary", text: { type: "plain_text", text: "Acknowledge" }, action_id: PAGE_ACTIONS.acknowledge, value: String(page.id) },
-        { type: "button", text: { type: "plain_text", text: "Escalate now" }, action_id: PAGE_ACTIONS.escalate, value: String(page.id) },
-      ],
-    },
+    pageButtons(page.id),
   ];
   return { text, blocks };
 }
+
+/** A private incident's page: only its reference and a link (the channel), nothing of what it is about. */
+function privatePageMessage(incident: Incident, page: { id: number; pagedById: string; level: number }): { text: string; blocks: KnownBlock[] } {
+  const ref = incidentRef(incident.number);
+  const text = `:pager: You are paged for ${ref}, a private incident — paged by <@${page.pagedById}>`;
+  return {
+    text,
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: `Paged: ${ref} (private)` } },
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: `A private incident: what it is about is said only in its channel${incident.channelId ? `, <#${incident.channelId}>` : ""}. Acknowledge to be invited to it.` },
+      },
+      pageButtons(page.id),
+    ],
+  };
+}
+
+const pageButtons = (pageId: number): KnownBlock => ({
+  type: "actions",
+  block_id: `page_${pageId}`,
+  elements: [
+    { type: "button", style: "primary", text: { type: "plain_text", text: "Acknowledge" }, action_id: PAGE_ACTIONS.acknowledge, value: String(pageId) },
+    { type: "button", text: { type: "plain_text", text: "Escalate now" }, action_id: PAGE_ACTIONS.escalate, value: String(pageId) },
+  ],
+});
 
 export function describeEvent(d: TimelineData): string {
   switch (d.kind) {

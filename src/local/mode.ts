@@ -153,22 +153,23 @@ async function restoreIncidentChannels(db: Db, standIn: SlackStandIn, log: Logge
 }
 
 /**
- * Loads examples/rota.yaml so that paging and escalation work with the sample users. Only when
- * it adds things or is already there: a database whose rota says otherwise is left alone.
+ * Loads examples/rota.yaml so that paging and escalation work with the sample users: only into a
+ * database without schedules (or one where it is already applied); any other is left alone.
  */
 async function applySampleRota(db: Db, clock: Clock, log: Logger): Promise<void> {
   const parsed = parseRotaFile(await readFile(SAMPLE_ROTA_PATH, "utf8"));
   if (!parsed.ok) throw new Error(`${SAMPLE_ROTA_PATH} is not a valid rota file:\n${parsed.errors.join("\n")}`);
   const plan = await planRota(db, parsed.rota);
-  const conflicts = plan.changes.filter((c) => c.action === "update");
   const relative = path.relative(process.cwd(), SAMPLE_ROTA_PATH);
   const where = relative && !relative.startsWith("..") ? relative : SAMPLE_ROTA_PATH;
-  if (conflicts.length > 0) {
-    log.warn(`local mode: not applying the sample rota ${where}: the database defines ${conflicts.map((c) => `${c.kind} ${c.name}`).join(", ")} differently`);
-    return;
-  }
   if (!plan.hasChanges) {
     log.info(`local mode: the sample rota ${where} is applied`);
+    return;
+  }
+  // A database that already has schedules is somebody's: the sample rota never changes it.
+  const existing = await listSchedules(db);
+  if (existing.length > 0) {
+    log.warn(`local mode: not applying the sample rota ${where}: the database already has schedules (${existing.map((s) => s.name).join(", ")})`);
     return;
   }
   const applied = await applyRota(db, parsed.rota, { now: clock.now() });

@@ -12,11 +12,11 @@
 import type { Db } from "../db/client.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service } from "./rota-file.ts";
+import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
 
-export type ChangeKind = "schedule" | "policy" | "service";
+export type ChangeKind = "schedule" | "policy" | "service" | "access";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
 export type ChangeAction = "create" | "update" | "unchanged" | "delete" | "keep";
 
@@ -106,6 +106,7 @@ interface ScheduleWork {
   change: PlanChange;
   schedule: Schedule;
   layers: Layer[];
+  owners: string[];
   id?: number;
   writeRow: boolean;
   removeOverrideIds: number[];
@@ -114,6 +115,8 @@ interface ScheduleWork {
 
 interface Work {
   plan: Plan;
+  /** The access section to write, when the file has one and it differs. */
+  access: Access | null;
   schedules: ScheduleWork[];
   policies: Array<{ change: PlanChange; policy: EscalationPolicy; levels: EscalationLevel[] }>;
   services: Array<{ change: PlanChange; service: Service }>;
@@ -184,13 +187,13 @@ function makePlan(changes: PlanChange[], prune: boolean): Plan {
 
 async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   checkRota(rota);
-  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows } = await readStoredRota(
+  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess } = await readStoredRota(
     db,
     rota.schedules.map((s) => s.name),
   );
 
   const changes: PlanChange[] = [];
-  const work: Omit<Work, "plan"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
+  const work: Omit<Work, "plan" | "access"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
 
   // Schedules
   const scheduleByName = new Map(scheduleRows.map((r) => [r.name, r]));
@@ -206,7 +209,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
         overrides: { added: [...schedule.overrides], removed: [] },
       };
       changes.push(change);
-      work.schedules.push({ change, schedule, layers, writeRow: true, removeOverrideIds: [], addOverrides: [...schedule.overrides] });
+      work.schedules.push({ change, schedule, layers, owners: rota.owners[schedule.name] ?? [], writeRow: true, removeOverrideIds: [], addOverrides: [...schedule.overrides] });
       continue;
     }
     const details: string[] = [];
@@ -252,7 +255,10 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
       if (removed.length > 0) parts.push(`-${removed.length}`);
       details.push(`file overrides ${parts.join(" ")}`);
     }
-    const writeRow = row.timezone !== schedule.timezone || layersChanged || added.length > 0 || removed.length > 0;
+    const owners = rota.owners[schedule.name] ?? [];
+    const ownersChanged = canonicalJson([...row.owners].sort()) !== canonicalJson([...owners].sort());
+    if (ownersChanged) details.push(`owners ${row.owners.join(", ") || "none"} → ${owners.join(", ") || "none"}`);
+    const writeRow = row.timezone !== schedule.timezone || layersChanged || ownersChanged || added.length > 0 || removed.length > 0;
     const change: PlanChange = {
       kind: "schedule",
       name: schedule.name,
@@ -261,7 +267,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
       ...(added.length > 0 || removed.length > 0 ? { overrides: { added, removed } } : {}),
     };
     changes.push(change);
-    work.schedules.push({ change, schedule, layers, id: row.id, writeRow, removeOverrideIds: removeIds, addOverrides: added });
+    work.schedules.push({ change, schedule, layers, owners, id: row.id, writeRow, removeOverrideIds: removeIds, addOverrides: added });
   }
   const fileSchedules = new Set(rota.schedules.map((s) => s.name));
   const extraSchedules = scheduleRows.filter((r) => !fileSchedules.has(r.name));
@@ -329,7 +335,23 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
     if (prune) work.deletes.services.push(r.name);
   }
 
-  return { ...work, plan: makePlan(changes, prune) };
+  // Access: replaced by the file's section when it has one; kept otherwise.
+  let access: Access | null = null;
+  if (rota.access) {
+    const stored = storedAccess;
+    const details: string[] = [];
+    const before = stored?.admins ?? [];
+    const added = rota.access.admins.filter((a) => !before.includes(a));
+    const removed = before.filter((a) => !rota.access!.admins.includes(a));
+    if (added.length > 0 || removed.length > 0) details.push(`admins ${[...added.map((a) => `+${a}`), ...removed.map((a) => `-${a}`)].join(" ")}`);
+    if (stored && stored.maxOverrideSeconds !== rota.access.maxOverrideSeconds) details.push(`max override ${stored.maxOverrideSeconds}s → ${rota.access.maxOverrideSeconds}s`);
+    const action: ChangeAction = !stored ? "create" : details.length > 0 ? "update" : "unchanged";
+    if (!stored) details.push(`${plural(rota.access.admins.length, "admin")}, overrides of at most ${rota.access.maxOverrideSeconds}s`);
+    changes.push({ kind: "access", name: "access", action, details });
+    if (action !== "unchanged") access = rota.access;
+  }
+
+  return { ...work, access, plan: makePlan(changes, prune) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,7 +368,7 @@ function writes(work: Work): RotaWrite {
   return {
     schedules: work.schedules
       .filter((s) => s.writeRow)
-      .map((s) => ({ id: s.id, name: s.schedule.name, timezone: s.schedule.timezone, layers: s.layers, removeOverrideIds: s.removeOverrideIds, addOverrides: s.addOverrides })),
+      .map((s) => ({ id: s.id, name: s.schedule.name, timezone: s.schedule.timezone, layers: s.layers, owners: s.owners, removeOverrideIds: s.removeOverrideIds, addOverrides: s.addOverrides })),
     policies: work.policies
       .filter((p) => p.change.action === "create" || p.change.action === "update")
       .map((p) => ({ create: p.change.action === "create", name: p.policy.name, levels: p.levels, repeat: p.policy.repeat })),
@@ -354,6 +376,7 @@ function writes(work: Work): RotaWrite {
       .filter((s) => s.change.action === "create" || s.change.action === "update")
       .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy })),
     deletes: work.deletes,
+    access: work.access,
   };
 }
 

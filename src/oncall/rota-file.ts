@@ -1,6 +1,6 @@
 /**
- * The rota file: schedules, escalation policies and services, as YAML (or JSON, which YAML
- * parses too). `parseRotaFile` validates the whole file and reports every problem at once, each
+ * The rota file: schedules, escalation policies, services and who may do what (access), as YAML
+ * (or JSON, which YAML parses too). `parseRotaFile` validates the whole file and reports every problem at once, each
  * as `<path in the file>: <message>`, e.g.
  *   schedules.platform-primary.layers[0].rotation.every: expected a duration like 1w
  * YAML syntax errors carry their line and column instead.
@@ -29,10 +29,25 @@ export interface Service {
   escalationPolicy: string;
 }
 
+/** The file's `access` section: who may do what beyond the defaults (see src/access/policy.ts). */
+export interface Access {
+  /** Slack user ids (U…/W…) or user group ids (S…): may change any incident, page and schedule. */
+  admins: string[];
+  /** The longest override anyone may add from Slack, in seconds. */
+  maxOverrideSeconds: number;
+}
+
+/** Without an `access` section: no admins, no owners, overrides of at most 14 days. */
+export const DEFAULT_MAX_OVERRIDE_SECONDS = 14 * 86_400;
+
 export interface Rota {
   schedules: Schedule[];
   escalationPolicies: EscalationPolicy[];
   services: Service[];
+  /** Per schedule: who may add and remove any of its overrides (user or user group ids). */
+  owners: Record<string, string[]>;
+  /** The access section, or null when the file has none (what is stored is then kept). */
+  access: Access | null;
 }
 
 export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: string[] };
@@ -43,6 +58,15 @@ export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: st
 
 const SLACK_USER_ID_RE = /^[UW][A-Z0-9]+$/;
 
+const USER_GROUP_ID_RE = /^S[A-Z0-9]+$/;
+
+/** A person or a Slack user group (S0123ABCD): who access rules may name. */
+export function isPrincipal(value: unknown): value is string {
+  return typeof value === "string" && (SLACK_USER_ID_RE.test(value) || USER_GROUP_ID_RE.test(value));
+}
+
+export const isUserGroupId = (value: string): boolean => USER_GROUP_ID_RE.test(value);
+
 /** Slack user ids: U or W followed by uppercase letters and digits (U01AAAA, W0123ABC). */
 export function isSlackUserId(value: unknown): value is string {
   return typeof value === "string" && SLACK_USER_ID_RE.test(value);
@@ -50,6 +74,13 @@ export function isSlackUserId(value: unknown): value is string {
 
 const DURATION_RE = /^([1-9]\d{0,8})(s|m|h)$/;
 const DURATION_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/** `<n>h`, `<n>d` or `<n>w` (n a whole number >= 1) -> seconds; null if malformed (max_override). */
+export function parseLongDuration(text: unknown): number | null {
+  if (typeof text !== "string") return null;
+  const m = /^([1-9]\d{0,5})(h|d|w)$/.exec(text.trim());
+  return m ? Number(m[1]) * { h: 3600, d: 86_400, w: 7 * 86_400 }[m[2] as "h" | "d" | "w"] : null;
+}
 
 /** `<n>s`, `<n>m` or `<n>h` (n a whole number >= 1) -> seconds; null if malformed. */
 export function parseDuration(text: unknown): number | null {
@@ -171,8 +202,9 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-const ROOT_KEYS = ["schedules", "escalation_policies", "services"] as const;
-const SCHEDULE_KEYS = ["timezone", "layers", "overrides"] as const;
+const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access"] as const;
+const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners"] as const;
+const ACCESS_KEYS = ["admins", "max_override"] as const;
 const LAYER_KEYS = ["name", "members", "rotation", "restrictions"] as const;
 const ROTATION_KEYS = ["every", "start"] as const;
 const RESTRICTION_KEYS = ["days", "from", "to"] as const;
@@ -438,6 +470,35 @@ function checkService(c: Checker, name: string, raw: unknown, path: string, poli
   return { name, escalationPolicy: policy };
 }
 
+/** A list of people and user groups (`admins`, a schedule's `owners`). */
+function checkPrincipals(c: Checker, raw: unknown, path: string): string[] {
+  if (raw === undefined || raw === null) return [];
+  const list = c.list(raw, path, "a list of Slack user ids or user group ids (S…)");
+  const out: string[] = [];
+  list?.forEach((v, i) => {
+    if (isPrincipal(v)) out.push(v);
+    else c.error(`${path}[${i}]`, `${describe(v)} is not a Slack user id (U…/W…) or user group id (S…)`);
+  });
+  return out;
+}
+
+function checkAccess(c: Checker, raw: unknown): Access | null {
+  if (raw === undefined || raw === null) return null;
+  const access: Access = { admins: [], maxOverrideSeconds: DEFAULT_MAX_OVERRIDE_SECONDS };
+  if (!isMap(raw)) {
+    c.error("access", "expected a mapping with admins and max_override");
+    return access;
+  }
+  c.keys(raw, ACCESS_KEYS, "access");
+  access.admins = checkPrincipals(c, raw.admins, "access.admins");
+  if (raw.max_override !== undefined && raw.max_override !== null) {
+    const seconds = parseLongDuration(raw.max_override);
+    if (seconds === null) c.error("access.max_override", "expected a duration like 14d or 36h");
+    else access.maxOverrideSeconds = seconds;
+  }
+  return access;
+}
+
 /** Validate an already-parsed rota value (the result of YAML/JSON parsing). */
 export function validateRota(data: unknown): RotaParseResult {
   const c = new Checker();
@@ -456,10 +517,16 @@ export function validateRota(data: unknown): RotaParseResult {
   const policyNames = new Set(policyEntries.map(([n]) => n));
 
   const schedules: Schedule[] = [];
+  const owners: Record<string, string[]> = {};
   for (const [name, raw] of scheduleEntries) {
     const s = checkSchedule(c, name, raw, `schedules.${name}`);
     if (s) schedules.push(s);
+    if (isMap(raw)) {
+      const named = checkPrincipals(c, raw.owners, `schedules.${name}.owners`);
+      if (named.length > 0) owners[name] = named;
+    }
   }
+  const access = checkAccess(c, data.access);
   const escalationPolicies: EscalationPolicy[] = [];
   for (const [name, raw] of policyEntries) {
     const p = checkPolicy(c, name, raw, `escalation_policies.${name}`, scheduleNames);
@@ -471,7 +538,7 @@ export function validateRota(data: unknown): RotaParseResult {
     if (s) services.push(s);
   }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, rota: { schedules, escalationPolicies, services } };
+  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access } };
 }
 
 /**
@@ -510,7 +577,9 @@ export function userReferences(rota: Rota): { path: string; userId: string }[] {
   for (const s of rota.schedules) {
     s.layers.forEach((layer, i) => layer.members.forEach((m, j) => refs.push({ path: `schedules.${s.name}.layers[${i}].members[${j}]`, userId: m })));
     s.overrides.forEach((o, k) => refs.push({ path: `schedules.${s.name}.overrides[${k}].user`, userId: o.user }));
+    (rota.owners[s.name] ?? []).forEach((o, k) => isSlackUserId(o) && refs.push({ path: `schedules.${s.name}.owners[${k}]`, userId: o }));
   }
+  rota.access?.admins.forEach((a, k) => isSlackUserId(a) && refs.push({ path: `access.admins[${k}]`, userId: a }));
   for (const p of rota.escalationPolicies) {
     p.levels.forEach((level, i) =>
       level.notify.forEach((t, j) => {

@@ -1,12 +1,28 @@
 // On-call, as people ask for it from Slack: who is on call (now, until when, who next, the
-// overrides to come), and overrides made and removed. Reads and writes through the store; the
-// time arithmetic is pure (schedule.ts, zoned.ts, views.ts).
+// overrides to come), and overrides made and removed, within the access rules (who may, and for
+// how long). Reads and writes through the store; the time arithmetic is pure (schedule.ts,
+// zoned.ts, views.ts).
+import { enforce, mayAddOverride, mayRemoveOverride, mayUseBot, type Actor } from "../access/policy.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
+import { enqueue } from "../db/outbox.ts";
+import { inTransaction } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { Schedule } from "./schedule.ts";
-import { addOverride, listOverrides, loadSchedule, noSuchSchedule, removeOverride, scheduleNames, type OverrideRecord } from "./store.ts";
-import { parseOverrideWindow } from "./views.ts";
+import { DEFAULT_MAX_OVERRIDE_SECONDS } from "./rota-file.ts";
+import { segments, type Schedule } from "./schedule.ts";
+import {
+  addOverride,
+  listOverrides,
+  loadAccess,
+  loadSchedule,
+  noSuchSchedule,
+  overrideById,
+  removeOverride,
+  scheduleNames,
+  scheduleOwners,
+  type OverrideRecord,
+} from "./store.ts";
+import { formatIn, parseOverrideWindow } from "./views.ts";
 
 /** How far ahead an on-call answer looks (handoffs, the next person, overrides to come). */
 const LOOKAHEAD_MS = 90 * 86_400_000;
@@ -34,19 +50,48 @@ export class OnCallService {
     return out;
   }
 
-  /** An override from Slack: `from`/`to` as people type them, in the schedule's zone. */
-  async addOverride(scheduleName: string, userId: string, from: string, to: string, createdById: string): Promise<{ id: number; start: Date; end: Date }> {
+  /**
+   * An override from Slack: `from`/`to` as people type them, in the schedule's zone. Whoever it
+   * displaces (on call in that window before it) is told by direct message.
+   */
+  async addOverride(scheduleName: string, coverId: string, from: string, to: string, by: Actor): Promise<{ id: number; start: Date; end: Date; displaced: string[] }> {
+    enforce(mayUseBot(by));
     const { db } = this.opts;
     const now = this.opts.clock.now();
     const schedule = await loadSchedule(db, scheduleName);
     if (!schedule) throw noSuchSchedule(scheduleName, await scheduleNames(db));
     const window = parseOverrideWindow(from, to, schedule.timezone, now);
     if ("error" in window) throw new UserError("invalid_input", window.error);
-    const { id } = await addOverride(db, { schedule: scheduleName, userId, start: window.start, end: window.end, createdById, createdAt: now });
-    return { id, start: window.start, end: window.end };
+    const { start, end } = window;
+    const [access, owners] = await Promise.all([loadAccess(db), scheduleOwners(db, scheduleName)]);
+    enforce(
+      mayAddOverride(
+        by,
+        { schedule: scheduleName, coverId, owners, durationSeconds: Math.round((end.getTime() - start.getTime()) / 1000), maxSeconds: access?.maxOverrideSeconds ?? DEFAULT_MAX_OVERRIDE_SECONDS },
+        { admins: access?.admins ?? [] },
+      ),
+    );
+    const before = await loadSchedule(db, scheduleName, { from: start, to: end });
+    const displaced = [...new Set(segments(before!, start, end).flatMap((s) => s.onCall))].filter((u) => u !== coverId);
+    const zone = schedule.timezone;
+    return inTransaction(db, async (tx) => {
+      const { id } = await addOverride(tx, { schedule: scheduleName, userId: coverId, start, end, createdById: by.userId, createdAt: now });
+      const text = (user: string) =>
+        `:arrows_counterclockwise: <@${coverId}> covers your on-call shift on *${scheduleName}* from ${formatIn(start, zone)} to ${formatIn(end, zone)} (override #${id}, made by <@${by.userId}>). ` +
+        `You will not be paged from ${scheduleName} then${user === by.userId ? "" : "; if that is wrong, say so to them or remove it with `/incident oncall override remove " + id + "`"}.`;
+      await enqueue(tx, displaced.map((u) => ({ key: `override:${id}:displaced:${u}`, kind: "slack.post", payload: { channel: u, text: text(u) } })), now);
+      return { id, start, end, displaced };
+    });
   }
 
-  removeOverride(id: number): Promise<OverrideRecord> {
-    return removeOverride(this.opts.db, id);
+  /** Removes an override made from Slack: by whoever made it, the schedule's owners or admins. */
+  async removeOverride(id: number, by: Actor): Promise<OverrideRecord> {
+    enforce(mayUseBot(by));
+    const { db } = this.opts;
+    const record = await overrideById(db, id);
+    if (!record) throw new UserError("not_found", `There is no override ${id}.`);
+    const [access, owners] = await Promise.all([loadAccess(db), scheduleOwners(db, record.schedule)]);
+    enforce(mayRemoveOverride(by, { id, schedule: record.schedule, createdById: record.createdById, owners }, { admins: access?.admins ?? [] }));
+    return removeOverride(db, id);
   }
 }

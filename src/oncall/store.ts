@@ -5,7 +5,7 @@
 import type { Prisma } from "../db/client.ts";
 import type { DbClient, Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type EscalationLevel, type EscalationPolicy, type Service } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
@@ -211,13 +211,19 @@ const RECORD_SELECT = {
  * (the next apply would bring it back): change the file instead.
  */
 export async function removeOverride(tx: DbClient, id: number): Promise<OverrideRecord> {
-  const row = Number.isSafeInteger(id) ? await tx.scheduleOverride.findUnique({ where: { id }, select: RECORD_SELECT }) : null;
+  const row = Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? await tx.scheduleOverride.findUnique({ where: { id }, select: RECORD_SELECT }) : null;
   if (!row) throw new UserError("not_found", `There is no override ${id}.`);
   if (row.source === "file") {
     throw new UserError("conflict", `Override ${id} comes from the rota file; change the file and apply it to remove it.`);
   }
   await tx.scheduleOverride.delete({ where: { id } });
   return toRecord(row);
+}
+
+/** One override, or null when there is no such override. */
+export async function overrideById(db: DbClient, id: number): Promise<OverrideRecord | null> {
+  const row = Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? await db.scheduleOverride.findUnique({ where: { id }, select: RECORD_SELECT }) : null;
+  return row ? toRecord(row) : null;
 }
 
 /** The overrides of a schedule (both sources) that have not ended by `from`, by start. */
@@ -248,19 +254,22 @@ export async function recordShiftNotice(tx: Tx, scheduleName: string, userId: st
 // ---------------------------------------------------------------------------------------------
 
 export interface StoredRota {
-  schedules: { id: number; name: string; timezone: string; layers: Layer[] }[];
+  schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[] }[];
   policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { name: string; escalationPolicy: string }[];
   /** The overrides from the file, of the schedules named. */
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
+  /** The access section last applied (null: never). */
+  access: Access | null;
 }
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */
 export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
-  const [schedules, policies, services] = await Promise.all([
+  const [schedules, policies, services, access] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    loadAccess(db),
   ]);
   const fileOverrides = await db.scheduleOverride.findMany({
     where: { source: "file", scheduleId: { in: schedules.filter((r) => fileSchedules.includes(r.name)).map((r) => r.id) } },
@@ -268,10 +277,11 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
     orderBy: [{ startAt: "asc" }, { id: "asc" }],
   });
   return {
-    schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers) })),
+    schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners) })),
     policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
     fileOverrides,
+    access,
   };
 }
 
@@ -283,18 +293,20 @@ export async function overrideCountsBySource(db: DbClient, scheduleIds: number[]
 
 /** What an apply writes (apply.ts works it out). */
 export interface RotaWrite {
-  schedules: { id?: number; name: string; timezone: string; layers: Layer[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
+  schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { create: boolean; name: string; escalationPolicy: string }[];
   deletes: { schedules: string[]; policies: string[]; services: string[] };
+  access: Access | null;
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
   for (const s of w.schedules) {
     const layers = s.layers as unknown as Prisma.InputJsonValue;
+    const owners = s.owners as Prisma.InputJsonValue;
     let id = s.id;
-    if (id === undefined) id = (await tx.schedule.create({ data: { name: s.name, timezone: s.timezone, layers, updatedAt: now }, select: { id: true } })).id;
-    else await tx.schedule.update({ where: { id }, data: { timezone: s.timezone, layers, updatedAt: now } });
+    if (id === undefined) id = (await tx.schedule.create({ data: { name: s.name, timezone: s.timezone, layers, owners, updatedAt: now }, select: { id: true } })).id;
+    else await tx.schedule.update({ where: { id }, data: { timezone: s.timezone, layers, owners, updatedAt: now } });
     if (s.removeOverrideIds.length > 0) await tx.scheduleOverride.deleteMany({ where: { id: { in: s.removeOverrideIds }, source: "file" } });
     if (s.addOverrides.length > 0) {
       await tx.scheduleOverride.createMany({
@@ -315,4 +327,31 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
   if (w.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: w.deletes.services } } });
   if (w.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: w.deletes.policies } } });
   if (w.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: w.deletes.schedules } } });
+  if (w.access) {
+    const data = { admins: w.access.admins as Prisma.InputJsonValue, maxOverrideSeconds: w.access.maxOverrideSeconds, updatedAt: now };
+    await tx.rotaAccess.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+  }
+}
+
+function principalsFromJson(value: Prisma.JsonValue): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** The access section last applied, or null when none was. */
+export async function loadAccess(db: DbClient): Promise<Access | null> {
+  const row = await db.rotaAccess.findUnique({ where: { id: 1 } });
+  return row ? { admins: principalsFromJson(row.admins), maxOverrideSeconds: row.maxOverrideSeconds } : null;
+}
+
+/** Who owns a schedule (user and user group ids); empty when nobody does or there is no such schedule. */
+export async function scheduleOwners(db: DbClient, name: string): Promise<string[]> {
+  const row = await db.schedule.findUnique({ where: { name }, select: { owners: true } });
+  return row ? principalsFromJson(row.owners) : [];
+}
+
+/** Every user group named by the access rules (admins and owners), to learn their members. */
+export async function userGroupsInAccess(db: DbClient): Promise<string[]> {
+  const [access, schedules] = await Promise.all([loadAccess(db), db.schedule.findMany({ select: { owners: true } })]);
+  const all = [...(access?.admins ?? []), ...schedules.flatMap((s) => principalsFromJson(s.owners))];
+  return [...new Set(all.filter((p) => p.startsWith("S")))];
 }

@@ -16,7 +16,8 @@ export function normalizeText(text: string): string {
   return text.replace(LINE_ENDINGS, "\n").replace(/\t/g, " ").replace(CONTROL, "");
 }
 
-const SPECIAL = /[\\`*_[\]#|~<>]/g;
+// `!` too: user text ending in `!` right before a link the draft makes must not turn it into an image.
+const SPECIAL = /[\\`*_[\]#|~<>!]/g;
 
 /** Escapes Markdown's special characters; no Slack markup handling, no line-start handling. */
 export function escapePlain(text: string): string {

@@ -3,7 +3,8 @@
 // down; the incident channel is told).
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
-import { enqueue } from "../db/outbox.ts";
+import { enforce, mayRespond, mayUseBot, type Actor } from "../access/policy.ts";
+import { enqueue, recordedSince } from "../db/outbox.ts";
 import { claimRequest, inTransaction, type DbClient, type Tx } from "../db/tx.ts";
 import { PermanentFailure, TransientFailure, type Handler } from "../engine/outbox.ts";
 import { UserError } from "../errors.ts";
@@ -13,6 +14,7 @@ import { channelPost, postmortemExport } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, recordPostmortem, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
+import { loadAccess } from "../oncall/store.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
 import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
 import { actionItemsOf, createActionItem } from "./store.ts";
@@ -23,7 +25,9 @@ export interface ActionItemInput {
   type: ActionItemType;
 }
 
-export async function addActionItem(db: Db, clock: Clock, incidentId: number, item: ActionItemInput, actorId: string, requestKey?: string): Promise<{ incident: Incident; id: number }> {
+export async function addActionItem(db: Db, clock: Clock, incidentId: number, item: ActionItemInput, by: Actor, requestKey?: string): Promise<{ incident: Incident; id: number }> {
+  enforce(mayUseBot(by));
+  const actorId = by.userId;
   const text = item.text.trim();
   if (!text) throw new UserError("invalid_input", "An action item needs a text: `/incident action Add an alert on queue depth @owner type:detect`.");
   if (!ACTION_ITEM_TYPES.includes(item.type)) throw new UserError("invalid_input", `Action item types: ${ACTION_ITEM_TYPES.join(", ")}.`);
@@ -39,10 +43,25 @@ export async function addActionItem(db: Db, clock: Clock, incidentId: number, it
   });
 }
 
-/** Asks for the draft to be written and exported again (it updates the same document). */
-export async function requestPostmortemExport(db: Db, clock: Clock, incidentId: number, actorId: string): Promise<void> {
+/** The same person asking again within this long queues no second export. */
+const EXPORT_DEBOUNCE_MS = 60_000;
+
+/**
+ * Asks for the draft to be written and exported again (it updates the same document): by the
+ * incident's commander, its roles or admins. Returns false when this person asked less than a
+ * minute ago (that export is on its way; no second one is queued).
+ */
+export async function requestPostmortemExport(db: Db, clock: Clock, incidentId: number, by: Actor): Promise<boolean> {
   const now = clock.now();
-  await inTransaction(db, (tx) => enqueue(tx, [{ ...postmortemExport(incidentId, `by:${actorId}:${now.toISOString()}`) }], now));
+  return inTransaction(db, async (tx) => {
+    const incident = await lockIncident(tx, incidentId);
+    if (!incident) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
+    enforce(mayRespond(by, "postmortem_export", { ref: incidentRef(incident.number), ...incident }, { admins: (await loadAccess(tx))?.admins ?? [] }));
+    const prefix = postmortemExport(incidentId, `by:${by.userId}:`).key;
+    if (await recordedSince(tx, prefix, new Date(now.getTime() - EXPORT_DEBOUNCE_MS))) return false;
+    await enqueue(tx, [postmortemExport(incidentId, `by:${by.userId}:${now.toISOString()}`)], now);
+    return true;
+  });
 }
 
 const STOP_WORDS = new Set(["the", "and", "for", "with", "from", "are", "was", "not", "but", "all", "our", "is", "in", "on", "of", "to", "a"]);
@@ -64,7 +83,8 @@ export async function postmortemInput(db: DbClient, incidentId: number, now: Dat
   if (!incident) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
   const [timeline, actionItems, earlier] = await Promise.all([timelineOf(db, incidentId), actionItemsOf(db, incidentId), incidentsDeclaredBefore(db, incident.declaredAt, incidentId, 500)]);
   const related: RelatedIncident[] = earlier
-    .filter((i) => (incident.service && i.service === incident.service) || similarTitles(i.title, incident.title))
+    // A private incident is never named in another incident's postmortem.
+    .filter((i) => !i.private && ((incident.service && i.service === incident.service) || similarTitles(i.title, incident.title)))
     .slice(0, 10)
     .map((i) => ({ number: i.number, title: i.title, severity: i.severity, declaredAt: i.declaredAt, url: i.postmortemUrl }));
   return {
@@ -112,6 +132,8 @@ export function peopleIn(input: PostmortemInput): string[] {
 
 export interface PostmortemOptions {
   exporter: PostmortemExporter;
+  /** Where private incidents' drafts go (POSTMORTEM_PRIVATE_DIR); none: they are not exported. */
+  privateExporter?: PostmortemExporter | null;
   template: string;
   log: Logger;
   /** Display names for Slack user ids, best effort (the draft shows ids otherwise). */
@@ -147,8 +169,13 @@ export function postmortemHandlers(opts: PostmortemOptions): Record<string, Hand
       const incidentId = Number(message.payload.incidentId);
       const incident = await incidentById(db, incidentId);
       if (!incident) throw new PermanentFailure(`incident ${incidentId} no longer exists`, "incident_not_found");
+      const exporter = incident.private ? opts.privateExporter : opts.exporter;
+      if (!exporter) {
+        opts.log.info(`${incidentRef(incident.number)}: a private incident's postmortem draft is not exported (no private target is configured)`);
+        return { result: { skipped: "private incident without a private postmortem target" } };
+      }
       try {
-        const { location, url, record } = await exportPostmortem(db, incidentId, now, opts);
+        const { location, url, record } = await exportPostmortem(db, incidentId, now, { ...opts, exporter });
         opts.log.info(`${incidentRef(incident.number)}: postmortem draft exported to ${location}`);
         return { result: { location, url }, record };
       } catch (err) {
@@ -174,15 +201,15 @@ export function postmortemHandlers(opts: PostmortemOptions): Record<string, Hand
 export class PostmortemService {
   constructor(private readonly opts: { db: Db; clock: Clock }) {}
 
-  addActionItem(incidentId: number, item: ActionItemInput, actorId: string, requestKey?: string): Promise<{ incident: Incident; id: number }> {
-    return addActionItem(this.opts.db, this.opts.clock, incidentId, item, actorId, requestKey);
+  addActionItem(incidentId: number, item: ActionItemInput, by: Actor, requestKey?: string): Promise<{ incident: Incident; id: number }> {
+    return addActionItem(this.opts.db, this.opts.clock, incidentId, item, by, requestKey);
   }
 
   actionItems(incidentId: number) {
     return actionItemsOf(this.opts.db, incidentId);
   }
 
-  requestExport(incidentId: number, actorId: string): Promise<void> {
-    return requestPostmortemExport(this.opts.db, this.opts.clock, incidentId, actorId);
+  requestExport(incidentId: number, by: Actor): Promise<boolean> {
+    return requestPostmortemExport(this.opts.db, this.opts.clock, incidentId, by);
   }
 }

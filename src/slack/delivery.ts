@@ -12,7 +12,7 @@ import { pageById } from "../escalation/store.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
 import { incidentByChannel, incidentById, recordCard, recordChannel, timelineEvents } from "../incidents/store.ts";
-import { announcement, channelText, incidentCard, pageMessage } from "../incidents/views.ts";
+import { announcement, channelText, fitMessage, incidentCard, pageMessage } from "../incidents/views.ts";
 import type { Logger } from "../log.ts";
 import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
@@ -51,7 +51,7 @@ async function ownChannelNamed(slack: WebClient, identity: SlackIdentity, db: Db
   const me = await identity.get();
   let cursor: string | undefined;
   for (let page = 0; page < 50; page++) {
-    const res = await slack.conversations.list({ types: "public_channel", exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+    const res = await slack.conversations.list({ types: incident.private ? "private_channel" : "public_channel", exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
     const found = res.channels?.find((c) => c.name === name);
     if (found?.id) {
       const createdAtMs = Number(found.created ?? 0) * 1000;
@@ -72,8 +72,9 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       if (incident.channelId) return { result: { channel: incident.channelId } };
       // A name someone else took gets a suffix: inc-7-db-down, inc-7-db-down-2, …
       for (let attempt = 0; attempt < 20; attempt++) {
-        const name = channelNameFor(incident.number, incident.title, attempt);
-        const res = await call(() => slack.conversations.create({ name, is_private: false }), ["name_taken"]);
+        // A private incident's channel name says nothing of it (its name is recorded at declaration).
+        const name = incident.private ? `${incident.channelName}${attempt > 0 ? `-${attempt + 1}` : ""}` : channelNameFor(incident.number, incident.title, attempt);
+        const res = await call(() => slack.conversations.create({ name, is_private: incident.private }), ["name_taken"]);
         let channelId = res?.channel?.id ?? null;
         const adopted = !channelId;
         if (!channelId) channelId = await ownChannelNamed(slack, identity, db, name, incident);
@@ -134,7 +135,7 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       const events = await timelineEvents(db, ids);
       if (events.length === 0) throw new PermanentFailure("timeline event not found", "event_not_found");
       const text = channelText(incident, events, Boolean(message.payload.loud));
-      const res = await slack.chat.postMessage({ channel, text, unfurl_links: false });
+      const res = await slack.chat.postMessage({ channel, text: fitMessage(text), unfurl_links: false });
       return { result: { ts: res.ts } };
     },
 
@@ -155,14 +156,14 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
       const channel = String(message.payload.channel);
       const eventId = message.payload.event;
       const [event] = eventId && eventId !== "declared" ? await timelineEvents(db, [BigInt(String(eventId))]) : [];
-      const res = await slack.chat.postMessage({ channel, text: announcement(incident, event ?? null), unfurl_links: false });
+      const res = await slack.chat.postMessage({ channel, text: fitMessage(announcement(incident, event ?? null)), unfurl_links: false });
       return { result: { ts: res.ts } };
     },
 
     /** A plain message (failure reports, replies to mentions, shift notices). */
     async "slack.post"({ message }) {
       const { channel, text, threadTs } = message.payload as { channel: string; text: string; threadTs?: string };
-      const res = await slack.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+      const res = await slack.chat.postMessage({ channel, text: fitMessage(text), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
       return { result: { ts: res.ts } };
     },
   };

@@ -5,7 +5,7 @@ import { ACTION_ITEM_TYPES, type ActionItemType } from "../incidents/timeline.ts
 export type Command =
   | { verb: "help" }
   | { verb: "declare-modal" }
-  | { verb: "declare"; title: string; severity: Severity | null; commanderId: string | null; service: string | null }
+  | { verb: "declare"; title: string; severity: Severity | null; commanderId: string | null; service: string | null; private: boolean }
   | { verb: "commander"; userId: string; incident: number | null }
   | { verb: "role"; role: Role; userId: string; incident: number | null }
   | { verb: "sev"; severity: Severity; incident: number | null }
@@ -31,7 +31,7 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; error: s
 
 export const HELP_LINES: readonly [string, string][] = [
   ["/incident", "open the form to declare an incident"],
-  ["/incident declare <title> [sev1-4]", "declare at once; you are commander unless you name one (`… @user`). Example: `/incident declare Checkout is failing sev1`"],
+  ["/incident declare <title> [sev1-4] [private]", "declare at once; you are commander unless you name one (`… @user`); `private` makes a private channel and says nothing outside it. Example: `/incident declare Checkout is failing sev1`"],
   ["/incident commander @user", "hand command to someone (also `ic`). Example: `/incident ic @dana`"],
   ["/incident role <comms|scribe> @user", "assign the communications lead or the scribe. Example: `/incident role scribe @lee`"],
   ["/incident sev <1-4>", "change severity (SEV1 is the highest). Example: `/incident sev 2`"],
@@ -103,6 +103,18 @@ function takeIncident(tokens: string[], anywhere: boolean): { incident: number |
   return { incident, rest: [...tokens.slice(0, at), ...tokens.slice(at + 1)] };
 }
 
+/**
+ * Slack escapes `&`, `<` and `>` in what people type (so a literal `<` never looks like markup);
+ * free text is decoded once here, stored as typed, and escaped once again on the way out.
+ */
+export function decodeSlackText(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+/** How long free text may be: a title, and the texts said in a channel (a section holds 3,000). */
+export const MAX_TITLE = 200;
+export const MAX_TEXT = 2900;
+
 /** The text after the verb (and a leading INC-<n>), with its own spacing kept. */
 function textAfter(raw: string, skip: number): string {
   let rest = raw.trim();
@@ -141,21 +153,23 @@ export function parseCommand(text: string): ParseResult {
       let severity: Severity | null = null;
       let commanderId: string | null = null;
       let service: string | null = null;
-      // Trailing options, in any order: sev1-4, @commander, service:<name>.
+      let isPrivate = false;
+      // Trailing options, in any order: sev1-4, @commander, service:<name>, private.
       for (;;) {
         const last = rest[rest.length - 1];
         if (last === undefined) break;
-        if (severity === null && /^sev[1-4]$/i.test(last)) severity = parseSeverity(last);
+        if (!isPrivate && /^private$/i.test(last)) isPrivate = true;
+        else if (severity === null && /^sev[1-4]$/i.test(last)) severity = parseSeverity(last);
         else if (commanderId === null && parseMention(last)) commanderId = parseMention(last);
         else if (service === null && /^service:[a-z0-9_.-]+$/i.test(last)) service = last.slice("service:".length);
         else if (/^sev\S*$/i.test(last) && severity === null) return { ok: false, error: `\`${last}\` is not a severity: use sev1, sev2, sev3 or sev4 (SEV1 is the highest).` };
         else break;
         rest = rest.slice(0, -1);
       }
-      const title = rest.join(" ").trim();
+      const title = decodeSlackText(rest.join(" ").trim());
       if (!title) return { ok: false, error: "An incident needs a title: `/incident declare Checkout is failing sev1`." };
-      if (title.length > 200) return { ok: false, error: `That title is ${title.length} characters; keep it under 200.` };
-      return { ok: true, command: { verb: "declare", title, severity, commanderId, service } };
+      if (title.length > MAX_TITLE) return { ok: false, error: `That title is ${title.length} characters; keep it under ${MAX_TITLE}.` };
+      return { ok: true, command: { verb: "declare", title, severity, commanderId, service, private: isPrivate } };
     }
     case "commander":
     case "ic": {
@@ -200,10 +214,10 @@ export function parseCommand(text: string): ParseResult {
     case "resolve": {
       const p = pick(false);
       if (p.conflict) return conflict();
-      const text = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0));
+      const text = decodeSlackText(textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0)));
+      if (text.length > MAX_TEXT) return { ok: false, error: `That text is ${text.length} characters; keep it under 2,900.` };
       if (verb === "resolve") return { ok: true, command: { verb: "resolve", text: text || null, incident: p.incident } };
       if (!text) return { ok: false, error: `\`/incident ${verb}\` needs some text: \`/incident ${verb} ${verb === "update" ? "Rolled back; error rate recovering" : "Paged the database team"}\`.` };
-      if (text.length > 2900) return { ok: false, error: `That text is ${text.length} characters; keep it under 2,900.` };
       return { ok: true, command: { verb, text, incident: p.incident } };
     }
     case "reopen":
@@ -226,7 +240,8 @@ export function parseCommand(text: string): ParseResult {
       const target = p.rest[0];
       if (!target) return { ok: false, error: "Say whom to page: `/incident page <service|schedule|@user> [message]`, e.g. `/incident page checkout DB is on fire`." };
       if (target.startsWith("@")) return { ok: false, error: userError("page", "/incident page @user [message]", target) };
-      const message = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0) + 1);
+      const message = decodeSlackText(textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0) + 1));
+      if (message.length > MAX_TEXT) return { ok: false, error: `That message is ${message.length} characters; keep it under 2,900.` };
       return { ok: true, command: { verb: "page", target, message: message || null, incident: p.incident } };
     }
     case "action": {
@@ -247,7 +262,7 @@ export function parseCommand(text: string): ParseResult {
         } else break;
         words = words.slice(0, -1);
       }
-      const text = words.join(" ");
+      const text = decodeSlackText(words.join(" "));
       if (!text) return { ok: false, error: "An action item needs a text: `/incident action Alert on queue depth @owner type:detect`." };
       if (text.length > 500) return { ok: false, error: `That action item is ${text.length} characters; keep it under 500.` };
       return { ok: true, command: { verb: "action", text, ownerId, type, incident: p.incident } };

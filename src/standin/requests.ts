@@ -239,6 +239,11 @@ export function stateValues(view: Record<string, unknown>, values: FormValues): 
       case "multi_users_select":
         state = { type: "multi_users_select", selected_users: Array.isArray(v) ? v : v ? [v] : [] };
         break;
+      case "checkboxes": {
+        const chosen = Array.isArray(v) ? v : v ? [v] : [];
+        state = { type: "checkboxes", selected_options: ((element.options as Element[] | undefined) ?? []).filter((o) => chosen.includes(String(o.value))).map((o) => ({ text: o.text, value: o.value })) };
+        break;
+      }
       default:
         state = { type: element.type, value: one };
     }

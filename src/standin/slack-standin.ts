@@ -195,6 +195,17 @@ export class SlackStandIn extends EventEmitter {
 
   // ---------------------------------------------------------------- state (workspace.ts)
 
+  /** A user group (S…) with these members. */
+  addUserGroup(id: string, handle: string, users: string[]): void {
+    this.workspace.userGroups.set(id, { id, handle, users: [...users] });
+  }
+
+  /** Who is in a user group now (null when there is no such group). */
+  userGroupMembers(id: string): string[] | null {
+    const g = this.workspace.userGroups.get(id);
+    return g ? [...g.users] : null;
+  }
+
   addUser(u: StandInUser): void {
     this.workspace.addUser(u);
   }

@@ -178,7 +178,7 @@ export function userWire(w: Workspace, u: StandInUser): Json {
   const realName = u.realName ?? u.name;
   return {
     id: u.id,
-    team_id: w.teamId,
+    team_id: u.teamId ?? w.teamId,
     name: u.name,
     deleted: false,
     real_name: realName,
@@ -188,8 +188,8 @@ export function userWire(w: Workspace, u: StandInUser): Json {
     is_admin: false,
     is_owner: false,
     is_primary_owner: false,
-    is_restricted: false,
-    is_ultra_restricted: false,
+    is_restricted: u.guest !== undefined,
+    is_ultra_restricted: u.guest === "single-channel",
     is_bot: u.isBot ?? false,
     is_app_user: false,
     updated: Math.floor(w.now().getTime() / 1000),

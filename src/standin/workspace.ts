@@ -11,6 +11,17 @@ export interface StandInUser {
   email?: string;
   tz?: string;
   isBot?: boolean;
+  /** A single-channel (ultra restricted) or multi-channel (restricted) guest. */
+  guest?: "single-channel" | "multi-channel";
+  /** A person of another workspace (Slack Connect): their team id. */
+  teamId?: string;
+}
+
+/** A Slack user group (@platform-oncall): its id, handle and members. */
+export interface UserGroup {
+  id: string;
+  handle: string;
+  users: string[];
 }
 
 export interface Channel {
@@ -82,6 +93,7 @@ export class Workspace {
   readonly changed: (change: StandInChange) => void;
 
   readonly userMap = new Map<string, StandInUser>();
+  readonly userGroups = new Map<string, UserGroup>();
   readonly channelMap = new Map<string, Channel>();
   readonly messageMap = new Map<string, Message[]>(); // channel id -> messages in ts order
   readonly viewMap = new Map<string, KeptView>();

@@ -21,7 +21,8 @@ describe("incident-bot serve without Slack credentials", () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-local-cwd-"));
     cleanups.push(async () => rmSync(cwd, { recursive: true, force: true }));
     const port = await freePort();
-    const p = run({ DATABASE_URL: t.url, PORT: String(port) }, cwd);
+    // a database of its own: local mode only when asked for (INCIDENT_BOT_LOCAL=1)
+    const p = run({ DATABASE_URL: t.url, PORT: String(port), INCIDENT_BOT_LOCAL: "1" }, cwd);
     cleanups.push(async () => {
       if (p.child.exitCode === null) p.child.kill("SIGKILL");
     });

@@ -15,7 +15,9 @@ import type { ListenerContext } from "../../src/slack/listeners/context.ts";
 import { actionItemForm, declareForm } from "../../src/slack/listeners/views/forms.ts";
 import { handle } from "../../src/slack/reply.ts";
 import { SlackUsers } from "../../src/slack/users.ts";
-import { createWebClient } from "../../src/slack/web-client.ts";
+import { SlackActors } from "../../src/slack/actors.ts";
+import { createWebClient, SlackIdentity } from "../../src/slack/web-client.ts";
+import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
 let t: TestDatabase;
@@ -27,13 +29,16 @@ let writes = 0;
 beforeAll(async () => {
   t = await freshDatabase();
   const escalation = new EscalationService({ db: t.db, clock, log });
+  // Nobody is asked: no handler below needs a person's profile.
+  const unused = createWebClient("xoxb-unused", "http://127.0.0.1:9/api/");
   services = {
     incidents: new IncidentService({ db: t.db, clock, pager: escalation }),
     escalation,
     oncall: new OnCallService({ db: t.db, clock }),
     postmortems: new PostmortemService({ db: t.db, clock }),
-    // Nobody is asked: no handler below needs a person's profile.
-    users: new SlackUsers(createWebClient("xoxb-unused", "http://127.0.0.1:9/api/")),
+    users: new SlackUsers(unused),
+    // handlers are given their actor; the listeners build it (not used here)
+    actors: new SlackActors({ slack: unused, identity: new SlackIdentity(unused), groupsInAccess: async () => [], clock, log }),
     clock,
     log,
     afterWrite: () => void writes++,
@@ -48,7 +53,7 @@ function parsed(text: string): Exclude<Command, { verb: "declare-modal" }> {
   return r.command;
 }
 
-const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({ userId: "U0ALICE001", channelId: "C0GENERAL1", requestKey: undefined, services, ...over });
+const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({ userId: "U0ALICE001", actor: member("U0ALICE001"), channelId: "C0GENERAL1", requestKey: undefined, services, ...over });
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
@@ -104,6 +109,7 @@ describe("command handlers", () => {
 describe("form handlers", () => {
   const submission = (values: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
     userId: "U0ALICE001",
+    actor: member("U0ALICE001"),
     viewId: `V${Math.random()}`,
     values: values as never,
     privateMetadata: "",

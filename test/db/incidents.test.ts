@@ -3,6 +3,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { replay } from "../../src/incidents/lifecycle.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
 import { UserError } from "../../src/errors.ts";
+import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
 let t: TestDatabase;
@@ -17,7 +18,7 @@ afterAll(async () => t.drop());
 
 describe("declaring", () => {
   it("writes the incident, its first timeline event and the Slack writes in one go", async () => {
-    const { incident } = await svc.declare({ title: "Checkout failing", severity: "SEV1", declaredById: "U1", commanderId: "U2" });
+    const { incident } = await svc.declare({ title: "Checkout failing", severity: "SEV1", commanderId: "U2" }, member("U1"));
     expect(incident.number).toBe(1);
     expect(incident.status).toBe("investigating");
     expect(incident.channelName).toBe("inc-1-checkout-failing");
@@ -30,14 +31,14 @@ describe("declaring", () => {
   });
 
   it("numbers incidents without gaps, even when declared at the same moment", async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => svc.declare({ title: `Parallel ${i}`, severity: "SEV3", declaredById: "U1" })));
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => svc.declare({ title: `Parallel ${i}`, severity: "SEV3" }, member("U1"))));
     const numbers = results.map((r) => r.incident.number).sort((a, b) => a - b);
     expect(numbers).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it("declares once for a repeated request", async () => {
-    const a = await svc.declare({ title: "Retried", severity: "SEV2", declaredById: "U1" }, "command:trigger-1");
-    const b = await svc.declare({ title: "Retried", severity: "SEV2", declaredById: "U1" }, "command:trigger-1");
+    const a = await svc.declare({ title: "Retried", severity: "SEV2" }, member("U1"), "command:trigger-1");
+    const b = await svc.declare({ title: "Retried", severity: "SEV2" }, member("U1"), "command:trigger-1");
     expect(b.duplicate).toBe(true);
     expect(b.incident.id).toBe(a.incident.id);
     expect(await t.db.incident.count({ where: { title: "Retried" } })).toBe(1);
@@ -46,20 +47,20 @@ describe("declaring", () => {
 
 describe("changing", () => {
   it("records every change on the timeline with who and what, and the timeline explains the state", async () => {
-    const { incident } = await svc.declare({ title: "Search down", severity: "SEV3", declaredById: "U1" });
+    const { incident } = await svc.declare({ title: "Search down", severity: "SEV3" }, member("U1"));
     clock.advance(60_000);
-    await svc.change(incident.id, { kind: "severity", to: "SEV1" }, "U2");
-    await svc.change(incident.id, { kind: "commander", to: "U3" }, "U2");
-    await svc.change(incident.id, { kind: "role", role: "scribe", to: "U4" }, "U3");
-    await svc.change(incident.id, { kind: "status", to: "identified" }, "U3");
-    await svc.change(incident.id, { kind: "status_update", text: "index rebuilt" }, "U3");
-    await svc.change(incident.id, { kind: "resolve", text: "reindexed" }, "U3");
-    const closed = await svc.change(incident.id, { kind: "close" }, "U3");
+    await svc.change(incident.id, { kind: "severity", to: "SEV1" }, member("U1"));
+    await svc.change(incident.id, { kind: "commander", to: "U3" }, member("U1"));
+    await svc.change(incident.id, { kind: "role", role: "scribe", to: "U4" }, member("U3"));
+    await svc.change(incident.id, { kind: "status", to: "identified" }, member("U3"));
+    await svc.change(incident.id, { kind: "status_update", text: "index rebuilt" }, member("U3"));
+    await svc.change(incident.id, { kind: "resolve", text: "reindexed" }, member("U3"));
+    const closed = await svc.change(incident.id, { kind: "close" }, member("U3"));
     expect(closed.incident.status).toBe("closed");
     expect(closed.incident.closedAt?.toISOString()).toBe(clock.now().toISOString());
     const timeline = await svc.timeline(incident.id);
     expect(timeline.map((e) => e.data.kind)).toEqual(["declared", "severity_changed", "commander_changed", "role_assigned", "status_changed", "status_update", "status_changed", "status_changed"]);
-    expect(timeline[1]).toMatchObject({ actorId: "U2", data: { from: "SEV3", to: "SEV1" } });
+    expect(timeline[1]).toMatchObject({ actorId: "U1", data: { from: "SEV3", to: "SEV1" } });
     const state = replay(timeline.map((e) => e.data));
     const row = await svc.byId(incident.id);
     expect(state).toEqual({ title: row!.title, severity: row!.severity, status: row!.status, commanderId: row!.commanderId, commsLeadId: row!.commsLeadId, scribeId: row!.scribeId, resolution: row!.resolution });
@@ -70,21 +71,21 @@ describe("changing", () => {
   });
 
   it("refuses a forbidden change and writes nothing", async () => {
-    const { incident } = await svc.declare({ title: "Refusals", severity: "SEV3", declaredById: "U1" });
+    const { incident } = await svc.declare({ title: "Refusals", severity: "SEV3" }, member("U1"));
     const before = { timeline: await t.db.timelineEvent.count(), outbox: await t.db.outboxMessage.count() };
-    await expect(svc.change(incident.id, { kind: "close" }, "U1")).rejects.toThrow(UserError);
-    await expect(svc.change(incident.id, { kind: "reopen" }, "U1")).rejects.toThrow(/Only a resolved incident/);
-    await expect(svc.change(incident.id, { kind: "severity", to: "SEV3" }, "U1")).rejects.toThrow(/already SEV3/);
+    await expect(svc.change(incident.id, { kind: "close" }, member("U1"))).rejects.toThrow(UserError);
+    await expect(svc.change(incident.id, { kind: "reopen" }, member("U1"))).rejects.toThrow(/Only a resolved incident/);
+    await expect(svc.change(incident.id, { kind: "severity", to: "SEV3" }, member("U1"))).rejects.toThrow(/already SEV3/);
     expect(await t.db.timelineEvent.count()).toBe(before.timeline);
     expect(await t.db.outboxMessage.count()).toBe(before.outbox);
     expect((await svc.byId(incident.id))!.version).toBe(1);
   });
 
   it("applies concurrent changes one after the other: none is lost", async () => {
-    const { incident } = await svc.declare({ title: "Contended", severity: "SEV4", declaredById: "U1" });
+    const { incident } = await svc.declare({ title: "Contended", severity: "SEV4" }, member("U1"));
     const other = new IncidentService({ db: t.connect(), clock });
-    const notes = Array.from({ length: 20 }, (_, i) => (i % 2 ? svc : other).change(incident.id, { kind: "note", text: `note ${i}` }, `U${i}`));
-    const sevs = [svc.change(incident.id, { kind: "severity", to: "SEV1" }, "U1"), other.change(incident.id, { kind: "severity", to: "SEV2" }, "U2")];
+    const notes = Array.from({ length: 20 }, (_, i) => (i % 2 ? svc : other).change(incident.id, { kind: "note", text: `note ${i}` }, member(`U${i}`)));
+    const sevs = [svc.change(incident.id, { kind: "severity", to: "SEV1" }, member("U1")), other.change(incident.id, { kind: "severity", to: "SEV2" }, member("U1"))];
     const results = await Promise.allSettled([...notes, ...sevs]);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const timeline = await svc.timeline(incident.id);
@@ -100,9 +101,9 @@ describe("changing", () => {
 
   it("finds the incident of a channel, or by its number, or lists the open ones", async () => {
     await t.db.incident.update({ where: { number: 1 }, data: { channelId: "C0INC1" } });
-    expect((await svc.resolveTarget("C0INC1", null)).number).toBe(1);
-    expect((await svc.resolveTarget("C0ELSEWHERE", 2)).number).toBe(2);
-    await expect(svc.resolveTarget("C0ELSEWHERE", null)).rejects.toThrow(/not an incident channel.*Open incidents: INC-1 \(Checkout failing/);
-    await expect(svc.resolveTarget(null, 999)).rejects.toThrow(/There is no INC-999/);
+    expect((await svc.resolveTarget("C0INC1", null, member("U1"))).number).toBe(1);
+    expect((await svc.resolveTarget("C0ELSEWHERE", 2, member("U1"))).number).toBe(2);
+    await expect(svc.resolveTarget("C0ELSEWHERE", null, member("U1"))).rejects.toThrow(/not an incident channel.*Open incidents: INC-1 \(Checkout failing/);
+    await expect(svc.resolveTarget(null, 999, member("U1"))).rejects.toThrow(/There is no INC-999/);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
 import { addActionItem, peopleIn, postmortemInput, similarTitles } from "../../src/postmortem/service.ts";
+import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
 let t: TestDatabase;
@@ -18,7 +19,7 @@ beforeAll(async () => {
     ["Login page down", null],
   ] as const) {
     await t.db.service.upsert({ where: { name: "checkout" }, create: { name: "checkout", escalationPolicy: "none", updatedAt: clock.now() }, update: {} });
-    await svc.declare({ title, severity: "SEV3", declaredById: "U0ALICE001", service });
+    await svc.declare({ title, severity: "SEV3", service }, member("U0ALICE001"));
     clock.advance(86_400_000);
   }
 });
@@ -26,17 +27,17 @@ afterAll(async () => t.drop());
 
 describe("postmortem input", () => {
   it("relates earlier incidents of the same service or with a similar title, never later ones", async () => {
-    const { incident } = await svc.declare({ title: "Payments provider timeouts again", severity: "SEV2", declaredById: "U0BOB00002", service: "checkout" });
+    const { incident } = await svc.declare({ title: "Payments provider timeouts again", severity: "SEV2", service: "checkout" }, member("U0BOB00002"));
     clock.advance(86_400_000);
-    await svc.declare({ title: "Payments provider timeouts, third time", severity: "SEV2", declaredById: "U0BOB00002" });
+    await svc.declare({ title: "Payments provider timeouts, third time", severity: "SEV2" }, member("U0BOB00002"));
     const input = await postmortemInput(t.db, incident.id, clock.now());
     expect(input.relatedIncidents.map((r) => r.title).sort()).toEqual(["Checkout latency spike", "Payments provider timeouts"]);
   });
 
   it("lists action items in order with their owners and types, and names everyone involved", async () => {
-    const { incident } = await svc.declare({ title: "Queue backlog", severity: "SEV3", declaredById: "U0CAROL003" });
-    await addActionItem(t.db, clock, incident.id, { text: "Alert on queue depth", ownerId: "U0DAVE0004", type: "detect" }, "U0CAROL003");
-    await addActionItem(t.db, clock, incident.id, { text: "Autoscale consumers", ownerId: null, type: "mitigate" }, "U0ERIN0005");
+    const { incident } = await svc.declare({ title: "Queue backlog", severity: "SEV3" }, member("U0CAROL003"));
+    await addActionItem(t.db, clock, incident.id, { text: "Alert on queue depth", ownerId: "U0DAVE0004", type: "detect" }, member("U0CAROL003"));
+    await addActionItem(t.db, clock, incident.id, { text: "Autoscale consumers", ownerId: null, type: "mitigate" }, member("U0ERIN0005"));
     const input = await postmortemInput(t.db, incident.id, clock.now());
     expect(input.actionItems.map((a) => [a.text, a.ownerId, a.type])).toEqual([
       ["Alert on queue depth", "U0DAVE0004", "detect"],
@@ -44,7 +45,7 @@ describe("postmortem input", () => {
     ]);
     expect(input.timeline.filter((e) => e.data.kind === "action_item_added").length).toBe(2);
     expect(peopleIn(input).sort()).toEqual(["U0CAROL003", "U0DAVE0004", "U0ERIN0005"]);
-    await expect(addActionItem(t.db, clock, incident.id, { text: "  ", ownerId: null, type: "detect" }, "U0CAROL003")).rejects.toThrow(/needs a text/);
+    await expect(addActionItem(t.db, clock, incident.id, { text: "  ", ownerId: null, type: "detect" }, member("U0CAROL003"))).rejects.toThrow(/needs a text/);
   });
 
   it("calls titles similar when most of their words are shared", () => {

@@ -158,7 +158,7 @@ describe("escalation", () => {
     await h.deliver();
     expect(pagesTo(inc.number)).toEqual({ [ALICE]: 1, [CAROL]: 1, [DAVE]: 1 });
     expect((await h.bot.incidents.timeline(inc.id)).some((e) => e.data.kind === "escalated" && e.data.manual)).toBe(true);
-    await h.command("resolve", { user: ALICE, channel: inc.channelId });
+    await h.command("resolve", { user: ERIN, channel: inc.channelId }); // the commander
     h.clock.advance(60 * MIN);
     await h.tick();
     expect(pagesTo(inc.number)).toEqual({ [ALICE]: 1, [CAROL]: 1, [DAVE]: 1 }); // resolving stopped it

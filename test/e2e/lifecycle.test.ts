@@ -123,7 +123,7 @@ describe("an incident from declaration to close", () => {
     expect(list.text).not.toContain("INC-1");
     const which = await h.command("sev 1", { user: ALICE });
     expect(which.text).toMatch(/not an incident channel.*INC-2 \(Search is slow/);
-    const named = await h.command("sev 1 INC-2", { user: ALICE });
+    const named = await h.command("sev 1 INC-2", { user: BOB }); // its commander
     expect(named.text).toContain("INC-2: severity SEV3 → SEV1");
   });
 });

@@ -28,8 +28,13 @@ describe("/incident oncall", () => {
   });
 
   it("covers a shift with an override, lists it, and removes it", async () => {
-    const reply = await h.command(`oncall override primary <@${DAVE}|dave> 2026-03-07T18:00 2d`, { user: BOB });
+    // Dave takes Bob's weekend: the person who will cover may add the override
+    const reply = await h.command(`oncall override primary <@${DAVE}|dave> 2026-03-07T18:00 2d`, { user: DAVE });
     expect(reply.response_type).toBe("in_channel");
+    expect(reply.text).toContain(`Told <@${BOB}>`);
+    await h.deliver();
+    const told = h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === BOB && String(c.args.text).includes(`<@${DAVE}> covers your on-call shift on *primary*`));
+    expect(told.length).toBe(1);
     const id = Number(/#(\d+)/.exec(reply.text)![1]);
     expect(reply.text).toContain("2026-03-07T23:00:00.000Z"); // 18:00 EST
     expect(reply.text).toContain("2026-03-09T22:00:00.000Z"); // 18:00 EDT two days later, wall clock
@@ -37,7 +42,7 @@ describe("/incident oncall", () => {
     const now = await h.command("oncall primary", { user: ALICE });
     expect(now.text).toContain(`On call now: <@${DAVE}>`);
     expect(now.text).toContain(`#${id}`);
-    const removed = await h.command(`oncall override remove ${id}`, { user: BOB });
+    const removed = await h.command(`oncall override remove ${id}`, { user: DAVE }); // whoever created it
     expect(removed.text).toContain(`Removed override #${id}`);
     expect((await h.command("oncall primary", { user: ALICE })).text).toContain(`On call now: <@${BOB}>`);
   });

@@ -107,7 +107,7 @@ describe("postmortem", () => {
     const before = git(remote, "rev-list", "--count", "main");
     const incident = (await h.bot.incidents.byNumber(number))!;
     await h.t.db.actionItem.create({ data: { incidentId: incident.id, text: "Write the runbook", ownerId: DAVE, type: "process", createdById: DAVE, createdAt: h.clock.now() } });
-    const reply = await h.command(`postmortem export INC-${number}`, { user: DAVE });
+    const reply = await h.command(`postmortem export INC-${number}`, { user: ALICE }); // the commander
     expect(reply.text).toContain("updating");
     await h.deliver();
     const after = (await h.bot.incidents.byNumber(number))!;

@@ -19,8 +19,9 @@ describe("/incident grammar", () => {
   });
 
   it("declares with a title, severity and commander", () => {
-    expect(ok("declare Checkout is failing sev1")).toEqual({ verb: "declare", title: "Checkout is failing", severity: "SEV1", commanderId: null, service: null });
-    expect(ok("declare DB down <@U123|dana> SEV2")).toEqual({ verb: "declare", title: "DB down", severity: "SEV2", commanderId: "U123", service: null });
+    expect(ok("declare Checkout is failing sev1")).toEqual({ verb: "declare", title: "Checkout is failing", severity: "SEV1", commanderId: null, service: null, private: false });
+    expect(ok("declare DB down <@U123|dana> SEV2")).toEqual({ verb: "declare", title: "DB down", severity: "SEV2", commanderId: "U123", service: null, private: false });
+    expect(ok("declare Acquisition talks leaked sev1 private")).toMatchObject({ title: "Acquisition talks leaked", severity: "SEV1", private: true });
     expect(ok("declare Payments slow service:checkout")).toMatchObject({ title: "Payments slow", service: "checkout", severity: null });
     expect(err("declare sev1")).toMatch(/needs a title/);
     expect(err("declare Broken sev9")).toMatch(/sev9.*not a severity/);

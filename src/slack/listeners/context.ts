@@ -7,6 +7,7 @@ import type { IncidentService } from "../../incidents/service.ts";
 import type { Logger } from "../../log.ts";
 import type { OnCallService } from "../../oncall/service.ts";
 import type { PostmortemService } from "../../postmortem/service.ts";
+import type { SlackActors } from "../actors.ts";
 import type { SlackUsers } from "../users.ts";
 
 export interface Services {
@@ -18,6 +19,8 @@ export interface Services {
 
 export interface ListenerContext extends Services {
   users: SlackUsers;
+  /** Who is asking, as the access rules see them (built once per request). */
+  actors: SlackActors;
   /** Records Slack messages to send that change nothing else (a reply to a mention). */
   say(entries: OutboxEntry[]): Promise<void>;
   clock: Clock;

@@ -2,11 +2,13 @@
 // already in (a double click) changes nothing and posts nothing.
 import type { Change, Severity, Status } from "../../../incidents/lifecycle.ts";
 import { actionItemModal, type ButtonValue } from "../../../incidents/views.ts";
+import type { SlackActor } from "../../actors.ts";
 import type { Reply } from "../../reply.ts";
 import type { ListenerContext } from "../context.ts";
 
 export interface ClickContext {
   userId: string;
+  actor: SlackActor;
   /** The click's trigger id: a click Slack delivers twice carries the same one. */
   triggerId: string;
   services: ListenerContext;
@@ -33,7 +35,7 @@ async function act(value: ButtonValue | null, toChange: (current: Status) => Cha
   const change = toChange(incident.status);
   if (!change) return null; // already in that state: a second click of the same button
   if (change.kind === "severity" && incident.severity === change.to) return null;
-  await incidents.change(incident.id, change, ctx.userId, `action:${ctx.triggerId}`);
+  await incidents.change(incident.id, change, ctx.actor, `action:${ctx.triggerId}`);
   return null;
 }
 
@@ -64,5 +66,6 @@ export function severityMenu(raw: string | undefined, ctx: ClickContext): Promis
 export async function actionItemForm(raw: string | undefined, ctx: ClickContext) {
   const value = parseButtonValue(raw);
   const incident = value ? await ctx.services.incidents.byId(value.incidentId) : null;
-  return incident ? actionItemModal(incident) : null;
+  if (!incident || !(await ctx.services.incidents.canSee(incident, ctx.actor))) return null;
+  return actionItemModal(incident);
 }

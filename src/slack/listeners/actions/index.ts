@@ -16,11 +16,16 @@ export function registerActions(app: App, services: ListenerContext): void {
   function listen(matcher: string | RegExp, click: Click, apology: string, valueOf: (body: BlockAction) => string | undefined) {
     app.action<BlockAction>(matcher, async ({ ack, body, client }) => {
       await ack();
-      const ctx: ClickContext = { userId: body.user.id, triggerId: body.trigger_id, services };
-      const reply = await handle(() => click(valueOf(body), ctx), { log, what: `the ${String(matcher)} action`, afterWrite: services.afterWrite, apology });
+      const reply = await handle(
+        async () => {
+          const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
+          return click(valueOf(body), { userId: body.user.id, actor, triggerId: body.trigger_id, services });
+        },
+        { log, what: `the ${String(matcher)} action`, afterWrite: services.afterWrite, apology },
+      );
       const channel = body.channel?.id ?? body.container?.channel_id;
       if (reply && channel) {
-        await client.chat.postEphemeral({ channel, user: ctx.userId, text: reply.text }).catch((err) => log.warn(`ephemeral reply failed: ${(err as Error).message}`));
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text }).catch((err) => log.warn(`ephemeral reply failed: ${(err as Error).message}`));
       }
     });
   }
@@ -36,7 +41,8 @@ export function registerActions(app: App, services: ListenerContext): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client }) => {
     await ack();
     try {
-      const view = await actionItemForm(action.value, { userId: body.user.id, triggerId: body.trigger_id, services });
+      const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
+      const view = await actionItemForm(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services });
       if (view) await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (err) {
       log.error(`could not open the action item form: ${(err as Error).message}`);

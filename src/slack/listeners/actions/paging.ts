@@ -4,12 +4,12 @@ import type { Reply } from "../../reply.ts";
 import type { ClickContext } from "./incident.ts";
 
 export async function acknowledgeButton(raw: string | undefined, ctx: ClickContext): Promise<Reply | null> {
-  await ctx.services.escalation.acknowledge({ pageId: Number(raw) }, ctx.userId);
+  await ctx.services.escalation.acknowledge({ pageId: Number(raw) }, ctx.actor);
   return null;
 }
 
 export async function escalateButton(raw: string | undefined, ctx: ClickContext): Promise<Reply | null> {
-  await ctx.services.escalation.escalateNow(Number(raw), ctx.userId);
+  await ctx.services.escalation.escalateNow(Number(raw), ctx.actor);
   return null;
 }
 

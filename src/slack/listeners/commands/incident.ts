@@ -10,8 +10,8 @@ import type { CommandContext, CommandHandler } from "./types.ts";
 /** Applies a change to the incident named (or this channel's) and says what changed. */
 async function change(incidentNumber: number | null, change: Change, ctx: CommandContext): Promise<Reply> {
   const { incidents } = ctx.services;
-  const target = await incidents.resolveTarget(ctx.channelId, incidentNumber);
-  const result = await incidents.change(target.id, change, ctx.userId, ctx.requestKey);
+  const target = await incidents.resolveTarget(ctx.channelId, incidentNumber, ctx.actor);
+  const result = await incidents.change(target.id, change, ctx.actor, ctx.requestKey);
   if (result.duplicate) return { text: `${incidentRef(result.incident.number)}: already done.` };
   const elsewhere = target.channelId !== ctx.channelId;
   return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
@@ -21,12 +21,13 @@ export const help: CommandHandler<"help"> = async () => ({ text: helpText() });
 
 export const declare: CommandHandler<"declare"> = async (cmd, ctx) => {
   const { incident, duplicate } = await ctx.services.incidents.declare(
-    { title: cmd.title, severity: cmd.severity ?? "SEV3", commanderId: cmd.commanderId, service: cmd.service, declaredById: ctx.userId },
+    { title: cmd.title, severity: cmd.severity ?? "SEV3", commanderId: cmd.commanderId, service: cmd.service, private: cmd.private },
+    ctx.actor,
     ctx.requestKey,
   );
   const ref = incidentRef(incident.number);
   return {
-    text: `${duplicate ? "Already declared: " : ""}*${ref}* declared (${incident.severity}${cmd.severity ? "" : ", the default; change it with `/incident sev <1-4>`"}) with <@${incident.commanderId}> as commander. Its channel is #${incident.channelName}.`,
+    text: `${duplicate ? "Already declared: " : ""}*${ref}* declared${incident.private ? " as a private incident" : ""} (${incident.severity}${cmd.severity ? "" : ", the default; change it with `/incident sev <1-4>`"}) with <@${incident.commanderId}> as commander. Its channel is #${incident.channelName}.`,
   };
 };
 
@@ -53,16 +54,16 @@ export const reopen: CommandHandler<"reopen"> = (cmd, ctx) => change(cmd.inciden
 
 export const close: CommandHandler<"close"> = (cmd, ctx) => change(cmd.incident, { kind: "close" }, ctx);
 
-export const list: CommandHandler<"list"> = async (_cmd, ctx) => ({ text: incidentListText(await ctx.services.incidents.listOpen()) });
+export const list: CommandHandler<"list"> = async (_cmd, ctx) => ({ text: incidentListText(await ctx.services.incidents.listOpen(ctx.actor)) });
 
 export const show: CommandHandler<"show"> = async (cmd, ctx) => {
-  const incident = await ctx.services.incidents.resolveTarget(ctx.channelId, cmd.incident);
+  const incident = await ctx.services.incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
   const card = incidentCard(incident);
   return { text: card.text, blocks: card.blocks.filter((b) => b.type !== "actions") };
 };
 
 export const timeline: CommandHandler<"timeline"> = async (cmd, ctx) => {
   const { incidents } = ctx.services;
-  const incident = await incidents.resolveTarget(ctx.channelId, cmd.incident);
+  const incident = await incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
   return { text: timelineText(incident, await incidents.timeline(incident.id)) };
 };

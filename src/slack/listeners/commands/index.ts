@@ -10,6 +10,7 @@ import * as oncall from "./oncall.ts";
 import * as paging from "./paging.ts";
 import * as postmortem from "./postmortem.ts";
 import type { CommandContext, CommandHandler, CommandHandlers, Verb } from "./types.ts";
+export type { CommandContext } from "./types.ts";
 
 /** The handler of each verb. */
 export const COMMANDS: CommandHandlers = {
@@ -60,10 +61,14 @@ export function registerCommands(app: App, services: ListenerContext): void {
       return;
     }
     // Slack sends a trigger id with every invocation, and the same one when it retries.
-    const ctx: CommandContext = { userId: command.user_id, channelId: command.channel_id, requestKey: body.trigger_id ? `command:${body.trigger_id}` : undefined, services };
+    const requestKey = body.trigger_id ? `command:${body.trigger_id}` : undefined;
+    const work = async () => {
+      const actor = await services.actors.of(command.user_id, command.team_id ?? null);
+      return runCommand(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey, actor, services });
+    };
     await answerWithin(
       ack as never,
-      () => handle(() => runCommand(cmd, ctx), { log, what: `/incident ${cmd.verb}`, afterWrite: services.afterWrite }),
+      () => handle(work, { log, what: `/incident ${cmd.verb}`, afterWrite: services.afterWrite }),
       (reply) => client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: reply.text }).then(() => undefined),
       log,
     );

@@ -12,11 +12,12 @@ export const oncall: CommandHandler<"oncall"> = async (cmd, ctx) => {
 };
 
 export const override: CommandHandler<"override"> = async (cmd, ctx) => {
-  const { id, start, end } = await ctx.services.oncall.addOverride(cmd.schedule, cmd.userId, cmd.from, cmd.to, ctx.userId);
-  return { text: `Override #${id}: <@${cmd.userId}> covers *${cmd.schedule}* from ${start.toISOString()} to ${end.toISOString()}.`, inChannel: true };
+  const { id, start, end, displaced } = await ctx.services.oncall.addOverride(cmd.schedule, cmd.userId, cmd.from, cmd.to, ctx.actor);
+  const told = displaced.length ? ` Told ${displaced.map((u) => `<@${u}>`).join(", ")}, whose shift it covers.` : "";
+  return { text: `Override #${id}: <@${cmd.userId}> covers *${cmd.schedule}* from ${start.toISOString()} to ${end.toISOString()}.${told}`, inChannel: true };
 };
 
 export const overrideRemove: CommandHandler<"override-remove"> = async (cmd, ctx) => {
-  const removed = await ctx.services.oncall.removeOverride(cmd.id);
+  const removed = await ctx.services.oncall.removeOverride(cmd.id, ctx.actor);
   return { text: `Removed override #${removed.id} (<@${removed.user}> on ${removed.schedule}).`, inChannel: true };
 };

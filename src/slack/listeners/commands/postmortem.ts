@@ -5,8 +5,8 @@ import type { CommandHandler } from "./types.ts";
 
 export const action: CommandHandler<"action"> = async (cmd, ctx) => {
   const { incidents, postmortems } = ctx.services;
-  const target = await incidents.resolveTarget(ctx.channelId, cmd.incident);
-  const { id } = await postmortems.addActionItem(target.id, { text: cmd.text, ownerId: cmd.ownerId, type: cmd.type }, ctx.userId, ctx.requestKey);
+  const target = await incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
+  const { id } = await postmortems.addActionItem(target.id, { text: cmd.text, ownerId: cmd.ownerId, type: cmd.type }, ctx.actor, ctx.requestKey);
   return {
     text: `${incidentRef(target.number)}: action item #${id} (${cmd.type}${cmd.ownerId ? `, <@${cmd.ownerId}>` : ", no owner yet"}) recorded for the postmortem.`,
     inChannel: target.channelId === ctx.channelId,
@@ -15,7 +15,7 @@ export const action: CommandHandler<"action"> = async (cmd, ctx) => {
 
 export const actions: CommandHandler<"actions"> = async (cmd, ctx) => {
   const { incidents, postmortems } = ctx.services;
-  const target = await incidents.resolveTarget(ctx.channelId, cmd.incident);
+  const target = await incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
   const items = await postmortems.actionItems(target.id);
   if (items.length === 0) return { text: `${incidentRef(target.number)} has no action items yet: \`/incident action <text> [@owner] [type:…]\`.` };
   return { text: [`*Action items of ${incidentRef(target.number)}*`, ...items.map((i) => `• #${i.id} ${i.type}: ${escapeMrkdwn(i.text)} — ${i.ownerId ? `<@${i.ownerId}>` : "no owner yet"}`)].join("\n") };
@@ -23,8 +23,9 @@ export const actions: CommandHandler<"actions"> = async (cmd, ctx) => {
 
 export const postmortem: CommandHandler<"postmortem"> = async (cmd, ctx) => {
   const { incidents, postmortems } = ctx.services;
-  const target = await incidents.resolveTarget(ctx.channelId, cmd.incident);
-  await postmortems.requestExport(target.id, ctx.userId);
+  const target = await incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
+  const queued = await postmortems.requestExport(target.id, ctx.actor);
+  if (!queued) return { text: `${incidentRef(target.number)}: you asked for the postmortem draft less than a minute ago; it is on its way.` };
   return {
     text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation})` : ""}; its link will be posted in the incident channel and added to the card.`,
   };

@@ -2,6 +2,7 @@
 // the reply. No HTTP, no Slack client: a handler is tested by calling it.
 import type { Command } from "../../grammar.ts";
 import type { Reply } from "../../reply.ts";
+import type { SlackActor } from "../../actors.ts";
 import type { ListenerContext } from "../context.ts";
 
 export type Verb = Command["verb"];
@@ -9,6 +10,8 @@ export type CommandOf<V extends Verb> = Extract<Command, { verb: V }>;
 
 export interface CommandContext {
   userId: string;
+  /** Who asked, as the access rules see them. */
+  actor: SlackActor;
   channelId: string;
   /** The slash command's trigger id: a retry of the same command carries the same one. */
   requestKey: string | undefined;

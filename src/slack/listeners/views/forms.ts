@@ -3,12 +3,17 @@
 import { SEVERITIES, type Severity } from "../../../incidents/lifecycle.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType } from "../../../incidents/timeline.ts";
 import { isUserError } from "../../../errors.ts";
+import type { SlackActor } from "../../actors.ts";
 import type { ListenerContext } from "../context.ts";
 
-export type FormValues = Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null; selected_user?: string | null }>>;
+export type FormValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] | null; selected_user?: string | null }>
+>;
 
 export interface Submission {
   userId: string;
+  actor: SlackActor;
   viewId: string;
   values: FormValues;
   privateMetadata: string;
@@ -23,13 +28,14 @@ export async function declareForm(s: Submission): Promise<FormAnswer> {
   const severity = s.values.severity?.value?.selected_option?.value as Severity | undefined;
   const description = (s.values.description?.value?.value ?? "").trim() || null;
   const commanderId = s.values.commander?.value?.selected_user || s.userId;
+  const isPrivate = (s.values.private?.value?.selected_options ?? []).some((o) => o.value === "private");
   const errors: Record<string, string> = {};
   if (!title) errors.title = "Give the incident a title.";
   else if (title.length > 200) errors.title = "Keep the title under 200 characters.";
   if (!severity || !SEVERITIES.includes(severity)) errors.severity = "Pick a severity from SEV1 (highest) to SEV4.";
   if (Object.keys(errors).length > 0) return { errors };
   try {
-    await s.services.incidents.declare({ title, severity: severity!, description, commanderId, declaredById: s.userId }, `view:${s.viewId}`);
+    await s.services.incidents.declare({ title, severity: severity!, description, commanderId, private: isPrivate }, s.actor, `view:${s.viewId}`);
     return null;
   } catch (err) {
     if (isUserError(err)) return { errors: { title: err.message } };
@@ -51,7 +57,7 @@ export async function actionItemForm(s: Submission): Promise<FormAnswer> {
     return { errors: { text: "This form is out of date; open it again from the incident's card." } };
   }
   try {
-    await s.services.postmortems.addActionItem(incidentId, { text, ownerId, type }, s.userId, `view:${s.viewId}`);
+    await s.services.postmortems.addActionItem(incidentId, { text, ownerId, type }, s.actor, `view:${s.viewId}`);
     return null;
   } catch (err) {
     if (isUserError(err) && err.code === "duplicate") return null; // the same form submitted twice

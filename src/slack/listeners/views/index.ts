@@ -7,7 +7,8 @@ import { actionItemForm, declareForm, type FormAnswer, type FormValues, type Sub
 export function registerViews(app: App, services: ListenerContext): void {
   const listen = (callbackId: string, form: (s: Submission) => Promise<FormAnswer>) =>
     app.view(callbackId, async ({ ack, body, view }) => {
-      const answer = await form({ userId: body.user.id, viewId: view.id, values: view.state.values as FormValues, privateMetadata: view.private_metadata, services });
+      const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
+      const answer = await form({ userId: body.user.id, actor, viewId: view.id, values: view.state.values as FormValues, privateMetadata: view.private_metadata, services });
       services.afterWrite();
       await ack(answer ? { response_action: "errors", errors: answer.errors } : undefined);
     });
