@@ -29,7 +29,8 @@ const due = Number(process.argv[3] ?? 1_000);
 const spread = Number(process.argv[4] ?? 200);
 
 const dataDir = path.join(os.tmpdir(), `incident-bot-bench-${process.pid}`);
-const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir });
+// A throwaway cluster, as in the tests (fsync off): the numbers measure the bot, not the disk.
+const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir, durable: false });
 const url = process.env.DATABASE_URL ?? (await embedded!.createDatabase("bench"));
 await migrate(url);
 const sql = new pg.Client({ connectionString: url });
@@ -148,4 +149,5 @@ await db.$disconnect();
 if (embedded) {
   await embedded.stop();
   rmSync(embedded.dataDir, { recursive: true, force: true });
+  rmSync(embedded.passwordFile, { force: true });
 }

@@ -90,9 +90,13 @@ async function openBenchDatabase(): Promise<{ url: string; cleanup: () => Promis
     const dir = mkdtempSync(path.join(os.tmpdir(), "incident-bot-bench-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     console.log("DATABASE_URL is not set: starting an embedded PostgreSQL in a temporary folder…");
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg") });
-    const dataDir = embedded.dataDir;
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    // a throwaway cluster, as in the tests (fsync off): the numbers measure the bot, not the disk
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), durable: false });
+    const { dataDir, passwordFile } = embedded;
+    cleanups.push(async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(passwordFile, { force: true });
+    });
     cleanups.push(() => embedded!.stop());
     adminUrl = embedded.url;
   }

@@ -17,7 +17,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ url: 
   const dataDir = path.resolve(config.DATA_DIR, "postgres");
   log.info(`DATABASE_URL is not set: starting an embedded PostgreSQL with its data in ${dataDir}`);
   const embedded = await startEmbeddedPostgres({ dataDir, log: (l) => log.info(l) });
-  if (embedded.dataDir !== dataDir) log.info(`(PostgreSQL's own user cannot enter that folder, so the data lives in ${embedded.dataDir})`);
+  if (embedded.dataDir !== dataDir) log.info(`(PostgreSQL's own user cannot enter that folder, so the data lives in ${embedded.dataDir} and its password in ${embedded.passwordFile})`);
   const url = await embedded.createDatabase("incident_bot");
   log.info(`embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
   return { url, embedded };

@@ -4,7 +4,8 @@
 // because message text comes from people and from the bot.
 //
 // Data flow: GET /api/state?user=… gives everything one person sees; an EventSource on
-// /api/events says when anything changed, and the page asks for its state again.
+// /api/events says when anything changed, and the page asks for its state again. Every request
+// carries the token the server wrote into page.html (see server.ts: only this page may use the API).
 //
 //   page/dom.js          el(), $() and toast()
 //   page/state.js        who, where, the last state, people by id; the redraw hook

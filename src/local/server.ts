@@ -8,7 +8,7 @@
 //   GET  /                      the page (page.html, page.css, page.js, favicon.svg next to this file)
 //   GET  /page/<name>.js        the page's modules (page/ next to this file), imported by page.js
 //   GET  /api/state?user=U…     Snapshot (snapshot.ts)
-//   GET  /api/events            Server-Sent Events: one `change` event per change
+//   GET  /api/events?token=…    Server-Sent Events: one `change` event per change
 //   POST /api/command           {user, channel, text}: "/incident …" as a slash command; other
 //                               text is posted as the user (and mentions of the bot become an
 //                               app_mention event)
@@ -16,7 +16,21 @@
 //   POST /api/view              {user, viewId, values}: submits a modal
 //   POST /api/view/close        {user, viewId}
 //   POST /api/response/<id>     the response_url given to the bot with each command and click
-import { randomBytes } from "node:crypto";
+//
+// Only the page itself may use /api (any other page in the browser, on any local port, may not):
+//   - a per-run token, made when the server starts and written into the page it serves (a
+//     <meta>; page/client.js reads it), must come with every /api request: in the
+//     X-Incident-Bot-Token header, or for the event stream (an EventSource cannot set headers) in
+//     its `token` query parameter. Not a cookie: cookies ignore ports, and every page on
+//     localhost, whatever its port, is the same *site*, so SameSite=Strict would not keep them out.
+//   - a POST must carry the page's own Origin (http://localhost, 127.0.0.1 or [::1] on our port);
+//     browsers always send one on a POST, so a POST without it is refused too. A GET that
+//     carries another origin is refused.
+//   - a POST body must be Content-Type application/json exactly (parameters aside): that cannot
+//     be sent across origins without a preflight, which this server never grants.
+// The response_url is the bot's, not the page's: it needs no token (its path is a random id the
+// bot is given) but refuses anything a browser sends (every browser POST carries an Origin).
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -74,12 +88,31 @@ async function staticFiles(): Promise<Map<string, StaticFile>> {
   return new Map([...Object.entries(STATIC), ...modules]);
 }
 
-/** The page builds its DOM from text nodes; the policy is a second line of defence. */
+/**
+ * The page builds its DOM from text nodes; the policy is a second line of defence. The referrer
+ * policy keeps our URLs from other sites yet leaves the page's own POSTs their Origin (under
+ * no-referrer, the Fetch standard says a browser sends "Origin: null" for them).
+ */
 const SECURITY_HEADERS = {
   "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  "referrer-policy": "same-origin",
 };
+
+/** In page.html, where the server writes this run's token. */
+const TOKEN_PLACEHOLDER = "{{token}}";
+/** The header the page's requests carry the token in; the event stream's query parameter. */
+export const TOKEN_HEADER = "x-incident-bot-token";
+const TOKEN_PARAM = "token";
+
+/** The origins of the page served on `port`: the local machine under each of its names. */
+const pageOrigins = (port: number) => new Set([`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]);
+
+/** Compares in constant time (as hashes, so that lengths do not matter either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (v: string) => createHash("sha256").update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 /** Only the local machine's names: another site cannot reach us through DNS rebinding. */
 const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
@@ -102,7 +135,22 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
   const streams = new Set<ServerResponse>();
   const responseTargets = new Map<string, ResponseTarget>();
   let baseUrl = "";
+  let origins = new Set<string>(); // once listening, when the port is known
   const files = await staticFiles();
+  const token = randomBytes(32).toString("base64url");
+
+  /** Only the page this server gave out may use /api: see the top of this file. */
+  const checkPageRequest = (req: IncomingMessage, url: URL) => {
+    const origin = req.headers.origin;
+    if (req.method === "GET" || req.method === "HEAD") {
+      if (origin !== undefined && !origins.has(origin)) throw new HttpError(403, "another site's page may not use this workspace");
+    } else if (origin === undefined || !origins.has(origin)) {
+      throw new HttpError(403, "only the workspace's own page may change it");
+    }
+    const header = req.headers[TOKEN_HEADER];
+    const given = typeof header === "string" ? header : url.pathname === "/api/events" ? url.searchParams.get(TOKEN_PARAM) : null;
+    if (!given || !sameSecret(given, token)) throw new HttpError(403, "this page is not the workspace's current page: reload it");
+  };
 
   // Every change anywhere becomes one SSE event; the page then asks for its state again.
   const broadcast = (change: unknown) => {
@@ -130,7 +178,7 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
 
   /** A response_url the bot may POST to later (Slack keeps them for 30 minutes). */
   const responseUrl = (target: ResponseTarget): string => {
-    const id = randomBytes(8).toString("hex");
+    const id = randomBytes(16).toString("hex"); // the only key to it: not to be guessed
     responseTargets.set(id, target);
     return `${baseUrl}api/response/${id}`;
   };
@@ -243,10 +291,22 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
     const asset = req.method === "GET" ? files.get(path) : undefined;
     if (asset) {
       const { file, type } = asset;
-      const content = await readFile(new URL(`./${file}`, import.meta.url));
+      let content: Buffer | string = await readFile(new URL(`./${file}`, import.meta.url));
+      if (file === "page.html") content = content.toString("utf8").replace(TOKEN_PLACEHOLDER, token); // base64url: nothing to escape
       res.writeHead(200, { "content-type": type, "cache-control": "no-store", ...SECURITY_HEADERS }).end(content);
       return;
     }
+    const responseMatch = /^\/api\/response\/([0-9a-f]+)$/.exec(path);
+    if (req.method === "POST" && responseMatch) {
+      // The bot's late answer to a command or a click, as Slack's response_url takes it.
+      if (req.headers.origin !== undefined) throw new HttpError(403, "the response_url is the bot's");
+      const target = responseTargets.get(responseMatch[1]);
+      if (!target) throw new HttpError(404, "expired_url");
+      showAnswer(target, await readJson(req));
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    if (path.startsWith("/api/")) checkPageRequest(req, url);
     if (req.method === "GET" && path === "/api/state") {
       // no user named: the first sample person, as when the page is opened for the first time
       const me = userOrFail(url.searchParams.get("user") || standIn.users().find((u) => !u.isBot)?.id);
@@ -261,17 +321,8 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
       req.on("close", () => streams.delete(res));
       return;
     }
-    const responseMatch = /^\/api\/response\/([0-9a-f]+)$/.exec(path);
-    if (req.method === "POST" && responseMatch) {
-      // The bot's late answer to a command or a click, as Slack's response_url takes it.
-      const target = responseTargets.get(responseMatch[1]);
-      if (!target) throw new HttpError(404, "expired_url");
-      showAnswer(target, await readJson(req, false));
-      sendJson(res, 200, { ok: true });
-      return;
-    }
     if (req.method === "POST" && path.startsWith("/api/")) {
-      const body = await readJson(req, true);
+      const body = await readJson(req);
       const handlers: Record<string, (b: Record<string, unknown>) => Promise<unknown>> = {
         "/api/command": typed,
         "/api/action": click,
@@ -305,6 +356,7 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
   });
   const actual = (server.address() as AddressInfo).port;
   baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`;
+  origins = pageOrigins(actual);
 
   return {
     url: baseUrl,
@@ -329,12 +381,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(JSON.stringify(body));
 }
 
+/** True for `application/json`, with or without parameters (`; charset=utf-8`), and nothing else. */
+function isJsonType(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0].trim().toLowerCase() === "application/json";
+}
+
 /**
- * A JSON body (at most 1 MB). The page's own requests must say application/json: a form posted
- * by another web site cannot, so it cannot act as one of the sample users.
+ * A JSON body (at most 1 MB), sent as application/json: a form posted by another web site cannot
+ * say that (nor can `text/plain; application/json`, which is text/plain), so it cannot act as one
+ * of the sample users — a second line behind the Origin and token checks.
  */
-async function readJson(req: IncomingMessage, requireJsonType: boolean): Promise<Record<string, unknown>> {
-  if (requireJsonType && !(req.headers["content-type"] ?? "").includes("application/json")) throw new HttpError(415, "send application/json");
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!isJsonType(req.headers["content-type"])) throw new HttpError(415, "send application/json");
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

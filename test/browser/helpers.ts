@@ -7,6 +7,7 @@ import type { Clock } from "../../src/clock.ts";
 import { parseConfig } from "../../src/config.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { startLocalMode, type LocalMode } from "../../src/local/mode.ts";
+import { TOKEN_HEADER } from "../../src/local/server.ts";
 import type { Snapshot, UiMessage } from "../../src/local/snapshot.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -20,11 +21,26 @@ export function runningClockFrom(start: string): Clock {
   return { now: () => new Date(Date.now() + offset) };
 }
 
+/** This run's token, read from the page the way the page's own modules read it. */
+export async function pageToken(base: string): Promise<string> {
+  const html = await (await fetch(base)).text();
+  const token = /<meta name="incident-bot-token" content="([^"]*)">/.exec(html)?.[1];
+  if (!token || token.includes("{")) throw new Error(`the page at ${base} carries no token`);
+  return token;
+}
+
+/** The headers of the page's own requests: its origin, the token, JSON. */
+export function pageHeaders(base: string, token: string): Record<string, string> {
+  return { origin: new URL(base).origin, [TOKEN_HEADER]: token, "content-type": "application/json" };
+}
+
 export interface LocalHarness {
   local: LocalMode;
   t: TestDatabase;
   dataDir: string;
   log: ReturnType<typeof memoryLogger>;
+  /** The token of the page this run serves. */
+  token: string;
   state(user: string): Promise<Snapshot>;
   post(path: string, body: unknown): Promise<any>;
   stop(): Promise<void>;
@@ -38,18 +54,20 @@ export async function startLocal(opts: { clock?: Clock } = {}): Promise<LocalHar
   const log = memoryLogger();
   const local = await startLocalMode({ config, db: t.db, log, port: 0, clock: opts.clock });
   const base = local.url;
+  const token = await pageToken(base);
   return {
     local,
     t,
     dataDir,
     log,
+    token,
     async state(user) {
-      const res = await fetch(`${base}api/state?user=${user}`);
+      const res = await fetch(`${base}api/state?user=${user}`, { headers: { [TOKEN_HEADER]: token } });
       if (!res.ok) throw new Error(`state: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as Snapshot;
     },
     async post(p, body) {
-      const res = await fetch(`${base}${p.replace(/^\//, "")}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}${p.replace(/^\//, "")}`, { method: "POST", headers: pageHeaders(base, token), body: JSON.stringify(body) });
       const json = await res.json();
       if (!res.ok) throw new Error(`${p}: HTTP ${res.status} ${JSON.stringify(json)}`);
       return json;

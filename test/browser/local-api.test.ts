@@ -4,7 +4,8 @@ import { writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALICE, ERIN, startLocal, textOf, until, type LocalHarness } from "./helpers.ts";
+import { TOKEN_HEADER } from "../../src/local/server.ts";
+import { ALICE, ERIN, pageHeaders, startLocal, textOf, until, type LocalHarness } from "./helpers.ts";
 
 let h: LocalHarness;
 beforeAll(async () => {
@@ -106,7 +107,7 @@ describe("local workspace API", () => {
   it("pushes a change event to the page for every change", async () => {
     const channel = await general();
     const got = new Promise<string>((resolve, reject) => {
-      const req = http.get(`${h.local.url}api/events`, (res) => {
+      const req = http.get(`${h.local.url}api/events?token=${h.token}`, (res) => {
         let buffer = "";
         res.on("data", (chunk) => {
           buffer += chunk;
@@ -140,9 +141,25 @@ describe("local workspace API", () => {
     });
     expect(viaOtherHost).toBe(403);
     const form = await fetch(`${h.local.url}api/command`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ user: ERIN, channel, text: "/incident list" }) });
-    expect(form.status).toBe(415);
-    const stranger = await fetch(`${h.local.url}api/command`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "U0NOBODY01", channel, text: "hi" }) });
+    expect(form.status).toBe(403); // no Origin, no token
+    const stranger = await fetch(`${h.local.url}api/command`, { method: "POST", headers: pageHeaders(h.local.url, h.token), body: JSON.stringify({ user: "U0NOBODY01", channel, text: "hi" }) });
     expect(stranger.status).toBe(400);
+  });
+
+  it("serves the page with this run's token in it, and the page's requests work with it from each of the page's own origins", async () => {
+    const html = await (await fetch(h.local.url)).text();
+    expect(html).toContain(`<meta name="incident-bot-token" content="${h.token}">`);
+    expect(h.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const port = new URL(h.local.url).port;
+    for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+      const res = await fetch(`${h.local.url}api/view/close`, { method: "POST", headers: { ...pageHeaders(h.local.url, h.token), origin }, body: JSON.stringify({ user: ERIN, viewId: "V0NONE" }) });
+      expect(res.status, origin).toBe(200);
+    }
+    // a charset (or any parameter) after the JSON type is fine, in any case
+    for (const type of ["application/json; charset=utf-8", "Application/JSON;charset=UTF-8"]) {
+      const res = await fetch(`${h.local.url}api/view/close`, { method: "POST", headers: { ...pageHeaders(h.local.url, h.token), "content-type": type }, body: JSON.stringify({ user: ERIN, viewId: "V0NONE" }) });
+      expect(res.status, type).toBe(200);
+    }
   });
 
   it("says so for a command other than /incident, without bothering the bot", async () => {
@@ -151,5 +168,81 @@ describe("local workspace API", () => {
     expect(res).toEqual({ ok: false, error: "unknown_command" });
     const note = (await h.state(ERIN)).messages[channel].find((m) => m.command?.text === "/giphy cats");
     expect(note?.text).toContain("/giphy is not a valid command");
+  });
+});
+
+/**
+ * What a page on another origin (any other local port included) could try. Each attempt is a
+ * declare; after all of them, nothing was declared and the bot was never asked.
+ */
+describe("local workspace API: only the page itself", () => {
+  let incidentsBefore: number;
+  let createsBefore: number;
+  beforeAll(async () => {
+    incidentsBefore = await h.t.db.incident.count();
+    createsBefore = h.local.standIn.callsTo("conversations.create").length;
+  });
+
+  const declare = async (headers: Record<string, string>, title: string) => {
+    const channel = (await h.state(ERIN)).channels.find((c) => c.name === "general")!.id;
+    const res = await fetch(`${h.local.url}api/command`, { method: "POST", headers, body: JSON.stringify({ user: ERIN, channel, text: `/incident declare ${title} sev1` }) });
+    return { status: res.status, body: (await res.json()) as { ok: boolean; error?: string } };
+  };
+  const nothingDeclared = async () => {
+    expect(await h.t.db.incident.count()).toBe(incidentsBefore);
+    expect(h.local.standIn.callsTo("conversations.create")).toHaveLength(createsBefore);
+    const general = (await h.state(ERIN)).channels.find((c) => c.name === "general")!;
+    expect((await h.state(ERIN)).messages[general.id].filter((m) => m.command?.text.includes("Sneaky"))).toEqual([]);
+  };
+
+  it("refuses a body that is not application/json by its MIME type (415), before doing anything", async () => {
+    const page = pageHeaders(h.local.url, h.token);
+    for (const type of ["text/plain", "text/plain; application/json", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp", "application/json-patch+json", "json", ""]) {
+      const { status, body } = await declare({ ...page, "content-type": type }, `Sneaky ${type}`);
+      expect(status, type).toBe(415);
+      expect(body).toEqual({ ok: false, error: "send application/json" });
+    }
+    const { "content-type": _, ...untyped } = page;
+    expect((await declare(untyped, "Sneaky untyped")).status).toBe(415);
+    await nothingDeclared();
+  });
+
+  it("refuses a POST from another origin, or with none (403)", async () => {
+    const page = pageHeaders(h.local.url, h.token);
+    const port = Number(new URL(h.local.url).port);
+    for (const origin of [`http://localhost:${port + 1}`, "http://localhost", `https://localhost:${port}`, `http://127.0.0.1.example:${port}`, `http://evil.example:${port}`, "null", `http://[::1]:${port + 1}`]) {
+      const { status, body } = await declare({ ...page, origin }, `Sneaky from ${origin}`);
+      expect(status, origin).toBe(403);
+      expect(body.ok).toBe(false);
+    }
+    const { origin: _, ...noOrigin } = page;
+    expect((await declare(noOrigin, "Sneaky without an origin")).status).toBe(403);
+    await nothingDeclared();
+  });
+
+  it("refuses requests without this run's token (403): POSTs, the state and the event stream", async () => {
+    const page = pageHeaders(h.local.url, h.token);
+    const { [TOKEN_HEADER]: _, ...noToken } = page;
+    expect((await declare(noToken, "Sneaky without a token")).status).toBe(403);
+    expect((await declare({ ...page, [TOKEN_HEADER]: "not-the-token" }, "Sneaky with a wrong token")).status).toBe(403);
+    expect((await declare({ ...page, [TOKEN_HEADER]: `${h.token}x` }, "Sneaky with a longer token")).status).toBe(403);
+    await nothingDeclared();
+
+    const get = (p: string, headers: Record<string, string> = {}) => fetch(`${h.local.url}${p}`, { headers }).then(async (r) => {
+      const status = r.status;
+      await r.body?.cancel();
+      return status;
+    });
+    expect(await get(`api/state?user=${ERIN}`)).toBe(403);
+    expect(await get(`api/state?user=${ERIN}`, { [TOKEN_HEADER]: "not-the-token" })).toBe(403);
+    expect(await get(`api/state?user=${ERIN}&token=${h.token}`)).toBe(403); // the query is for the stream alone
+    expect(await get(`api/state?user=${ERIN}`, { [TOKEN_HEADER]: h.token, origin: "http://localhost:1" })).toBe(403); // another page, even with the token
+    expect(await get(`api/state?user=${ERIN}`, { [TOKEN_HEADER]: h.token })).toBe(200);
+    expect(await get("api/events")).toBe(403);
+    expect(await get("api/events?token=not-the-token")).toBe(403);
+    expect(await get(`api/events?token=${h.token}`, { origin: "http://localhost:1" })).toBe(403);
+    // the bot's response_url takes no token but nothing from a browser (which always sends an Origin)
+    const fromBrowser = await fetch(`${h.local.url}api/response/0123456789abcdef`, { method: "POST", headers: page, body: JSON.stringify({ text: "Sneaky" }) });
+    expect(fromBrowser.status).toBe(403);
   });
 });

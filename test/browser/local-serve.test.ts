@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/db.ts";
 import { freePort, startCli, until } from "../support/process.ts";
+import { pageHeaders, pageToken } from "./helpers.ts";
 
 const run = (env: Record<string, string>, cwd: string) => startCli(["serve"], env, cwd);
 
@@ -35,18 +36,20 @@ describe("incident-bot serve without Slack credentials", () => {
 
     const base = `http://127.0.0.1:${port}/`;
     expect((await fetch(base)).status).toBe(200);
-    const state = (await (await fetch(`${base}api/state?user=U0ERIN0005`)).json()) as { channels: { id: string; name: string }[] };
+    // as the page does: this run's token from the page, sent with every request
+    const headers = pageHeaders(base, await pageToken(base));
+    const state = (await (await fetch(`${base}api/state?user=U0ERIN0005`, { headers })).json()) as { channels: { id: string; name: string }[] };
     const general = state.channels.find((c) => c.name === "general")!;
     const res = await fetch(`${base}api/command`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers,
       body: JSON.stringify({ user: "U0ERIN0005", channel: general.id, text: "/incident declare From the command line sev3" }),
     });
     expect(((await res.json()) as { answer: { text: string } }).answer.text).toContain("INC-1");
     await until(
       "the incident channel",
       async () => {
-        const s = (await (await fetch(`${base}api/state?user=U0ERIN0005`)).json()) as { channels: { name: string }[] };
+        const s = (await (await fetch(`${base}api/state?user=U0ERIN0005`, { headers })).json()) as { channels: { name: string }[] };
         return s.channels.find((c) => c.name === "inc-1-from-the-command-line");
       },
       p.output,

@@ -24,8 +24,10 @@ export interface OwnPostgres {
 export async function ownPostgres(): Promise<OwnPostgres> {
   const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "incident-bot-own-pg-")), "data");
   const port = await freePort();
-  let server: EmbeddedPostgres | null = await startEmbeddedPostgres({ dataDir, port });
+  // thrown away at the end: durability would only slow the test down
+  let server: EmbeddedPostgres | null = await startEmbeddedPostgres({ dataDir, port, durable: false });
   const actualDataDir = server.dataDir; // moved under the temporary folder when postgres cannot enter ours
+  const passwordFile = server.passwordFile; // beside the data, wherever that is
   const url = await server.createDatabase("incident_bot");
   await migrate(url);
   const clients: Db[] = [];
@@ -43,7 +45,7 @@ export async function ownPostgres(): Promise<OwnPostgres> {
       server = null;
     },
     async start() {
-      server ??= await startEmbeddedPostgres({ dataDir, port });
+      server ??= await startEmbeddedPostgres({ dataDir, port, durable: false });
     },
     async destroy() {
       await Promise.all(clients.map((c) => c.$disconnect().catch(() => undefined)));
@@ -51,6 +53,7 @@ export async function ownPostgres(): Promise<OwnPostgres> {
       server = null;
       rmSync(path.dirname(dataDir), { recursive: true, force: true });
       rmSync(actualDataDir, { recursive: true, force: true });
+      rmSync(passwordFile, { force: true });
     },
   };
 }
