@@ -134,7 +134,7 @@ export async function exportPostmortem(
   const markdown = renderPostmortem(input, opts.template);
   const exported = await opts.exporter.export({ incidentNumber: input.incident.number, slug: postmortemSlug(input.incident.title), title: input.incident.title, markdown });
   const record = async (tx: Tx, at: Date) => {
-    const incident = await recordPostmortem(tx, incidentId, exported.location, exported.url, at);
+    const incident = await recordPostmortem(tx, incidentId, { location: exported.location, url: exported.url, hash: null, version: null }, at);
     const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
     await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], at);
   };

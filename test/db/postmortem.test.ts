@@ -1,7 +1,9 @@
 // The postmortem's input read from the database: action items, related incidents.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
+import { inTransaction } from "../../src/db/tx.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
+import { postmortemVersionOf, recordPostmortem } from "../../src/incidents/store.ts";
 import { addActionItem, peopleIn, postmortemInput, similarTitles } from "../../src/postmortem/service.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -51,5 +53,14 @@ describe("postmortem input", () => {
     expect(similarTitles("Checkout is failing", "checkout failing for EU users")).toBe(true);
     expect(similarTitles("Checkout is failing", "Search is slow")).toBe(false);
     expect(similarTitles("DB", "DB")).toBe(false); // too short to mean anything
+  });
+});
+
+describe("the bot's last version of the postmortem document", () => {
+  it("records a Confluence page version as given, and reads it back", async () => {
+    const { incident } = await svc.declare({ title: "Wiki versions", severity: "SEV4", declaredById: "U0ALICE001" });
+    expect(await postmortemVersionOf(t.db, incident.id)).toEqual({ hash: null, version: null });
+    await inTransaction(t.db, (tx) => recordPostmortem(tx, incident.id, { location: "Confluence space ENG, page 1001", url: null, hash: null, version: 3 }, clock.now()));
+    expect(await postmortemVersionOf(t.db, incident.id)).toEqual({ hash: null, version: 3 });
   });
 });
