@@ -10,11 +10,11 @@ import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, postmortemExport } from "../incidents/service.ts";
-import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, recordPostmortem, timelineOf } from "../incidents/store.ts";
+import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, postmortemVersionOf, recordPostmortem, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
-import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
+import { ExportError, postmortemSlug, type ExportedDocument, type PostmortemExporter } from "./export/exporter.ts";
 import { actionItemsOf, createActionItem } from "./store.ts";
 
 export interface ActionItemInput {
@@ -39,7 +39,7 @@ export async function addActionItem(db: Db, clock: Clock, incidentId: number, it
   });
 }
 
-/** Asks for the draft to be written and exported again (it updates the same document). */
+/** Asks for the draft to be written and exported again (it updates the same document unless people edited it). */
 export async function requestPostmortemExport(db: Db, clock: Clock, incidentId: number, actorId: string): Promise<void> {
   const now = clock.now();
   await inTransaction(db, (tx) => enqueue(tx, [{ ...postmortemExport(incidentId, `by:${actorId}:${now.toISOString()}`) }], now));
@@ -118,27 +118,34 @@ export interface PostmortemOptions {
   userNames?: (ids: string[]) => Promise<Record<string, string>>;
 }
 
+/** What an export did, as exportPostmortem says it (see ExportedDocument). */
+export type PostmortemExportResult = Pick<ExportedDocument, "location" | "url" | "outcome" | "regenerated">;
+
 /**
- * Renders the draft and exports it (outside any transaction: the wiki may be slow); returns what
- * to record once it is there: where the document is, a timeline event, the card edited and the
- * link said in the channel.
+ * Renders the draft and exports it (outside any transaction: the wiki may be slow), giving the
+ * exporter the bot's last version of the document so that people's edits are kept; returns what
+ * to record once it is there: where the document is and the bot's version of it, a timeline event,
+ * the card edited and the link (or where the regenerated draft went) said in the channel.
  */
 export async function exportPostmortem(
   db: DbClient,
   incidentId: number,
   now: Date,
   opts: PostmortemOptions,
-): Promise<{ location: string; url: string | null; markdown: string; record: (tx: Tx, at: Date) => Promise<void> }> {
+): Promise<PostmortemExportResult & { markdown: string; record: (tx: Tx, at: Date) => Promise<void> }> {
   const input = await postmortemInput(db, incidentId, now);
   if (opts.userNames) input.users = await opts.userNames(peopleIn(input)).catch(() => ({}));
   const markdown = renderPostmortem(input, opts.template);
-  const exported = await opts.exporter.export({ incidentNumber: input.incident.number, slug: postmortemSlug(input.incident.title), title: input.incident.title, markdown });
+  const { number, title } = input.incident;
+  const last = await postmortemVersionOf(db, incidentId);
+  const exported = await opts.exporter.export({ incidentNumber: number, slug: postmortemSlug(title), title, markdown, generatedAt: now }, last);
+  const { location, url, outcome, regenerated } = exported;
   const record = async (tx: Tx, at: Date) => {
-    const incident = await recordPostmortem(tx, incidentId, { location: exported.location, url: exported.url, hash: null, version: null }, at);
-    const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
+    const incident = await recordPostmortem(tx, incidentId, { location, url, hash: exported.hash ?? null, version: exported.version ?? null }, at);
+    const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location, url, outcome, ...(regenerated ? { regenerated } : {}) }]);
     await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], at);
   };
-  return { location: exported.location, url: exported.url, markdown, record };
+  return { location, url, outcome, ...(regenerated ? { regenerated } : {}), markdown, record };
 }
 
 export function postmortemHandlers(opts: PostmortemOptions): Record<string, Handler> {
@@ -148,9 +155,13 @@ export function postmortemHandlers(opts: PostmortemOptions): Record<string, Hand
       const incident = await incidentById(db, incidentId);
       if (!incident) throw new PermanentFailure(`incident ${incidentId} no longer exists`, "incident_not_found");
       try {
-        const { location, url, record } = await exportPostmortem(db, incidentId, now, opts);
-        opts.log.info(`${incidentRef(incident.number)}: postmortem draft exported to ${location}`);
-        return { result: { location, url }, record };
+        const { location, url, outcome, regenerated, record } = await exportPostmortem(db, incidentId, now, opts);
+        opts.log.info(
+          regenerated
+            ? `${incidentRef(incident.number)}: ${location} has edits by people and is kept; the regenerated postmortem draft went to ${regenerated.location}`
+            : `${incidentRef(incident.number)}: postmortem draft exported to ${location}`,
+        );
+        return { result: { location, url, outcome, ...(regenerated ? { regenerated } : {}) }, record };
       } catch (err) {
         if (!(err instanceof ExportError)) throw err;
         if (!err.retryable) throw new PermanentFailure(`the wiki refused the postmortem: ${err.message}`, "export_failed");

@@ -24,10 +24,10 @@ function switchable(inner: PostmortemExporter): PostmortemExporter & { down: boo
     name: inner.name,
     down: false,
     calls: 0,
-    async export(doc: Parameters<PostmortemExporter["export"]>[0]) {
+    async export(...args: Parameters<PostmortemExporter["export"]>) {
       s.calls++;
       if (s.down) throw new ExportError("wiki answered HTTP 503", { retryable: true, status: 503 } as never);
-      return inner.export(doc);
+      return inner.export(...args);
     },
   };
   return s;
