@@ -26,6 +26,6 @@ export const postmortem: CommandHandler<"postmortem"> = async (cmd, ctx) => {
   const target = await incidents.resolveTarget(ctx.channelId, cmd.incident);
   await postmortems.requestExport(target.id, ctx.userId);
   return {
-    text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation})` : ""}; its link will be posted in the incident channel and added to the card.`,
+    text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation}, or writing next to it if people edited it)` : ""}; its link will be posted in the incident channel and added to the card.`,
   };
 };
