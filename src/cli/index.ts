@@ -25,7 +25,8 @@ Commands:
   postmortem show INC-<n>
              print the incident's postmortem draft (Markdown)
   postmortem export INC-<n>
-             write the draft and export it to the wiki (updates the same document)
+             write the draft and export it to the wiki (updates the same document; once people
+             edited it, the draft goes next to it)
   outbox list [--failed]
              the messages not delivered yet (or only those that failed for good)
   outbox retry <id|--failed>

@@ -12,7 +12,8 @@ import { withDatabase } from "../runtime.ts";
 import { guard, processIo, UsageError, type CliIo } from "./args.ts";
 
 export const POSTMORTEM_USAGE = `Usage: incident-bot postmortem show INC-<n>     print the draft (Markdown)
-       incident-bot postmortem export INC-<n>   write the draft and export it (updates the same document)`;
+       incident-bot postmortem export INC-<n>   write the draft and export it (updates the same document;
+                                                once people edited it, the draft goes next to it)`;
 
 export async function postmortemCommand(args: string[], io: CliIo = processIo): Promise<number> {
   return guard(io, POSTMORTEM_USAGE, async () => {
@@ -34,7 +35,12 @@ export async function postmortemCommand(args: string[], io: CliIo = processIo): 
       // The wiki is called outside any transaction; what came of it is recorded afterwards.
       const result = await exportPostmortem(db, incident.id, now, { ...setup, log: createLogger("warn") });
       await inTransaction(db, (tx) => result.record(tx, systemClock.now()));
-      io.out(`Exported INC-${number} with the ${setup.exporter.name} exporter: ${result.url ?? result.location}`);
+      if (result.regenerated) {
+        io.out(`INC-${number}'s postmortem has edits by people, so it is kept as they left it: ${result.url ?? result.location}`);
+        io.out(`The regenerated draft (${setup.exporter.name} exporter) is next to it: ${result.regenerated.url ?? result.regenerated.location}`);
+      } else {
+        io.out(`Exported INC-${number} with the ${setup.exporter.name} exporter: ${result.url ?? result.location}`);
+      }
       return 0;
     });
   });

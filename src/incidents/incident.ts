@@ -27,4 +27,7 @@ export interface Incident {
   postmortemLocation: string | null;
   postmortemUrl: string | null;
   postmortemExportedAt: Date | null;
+  /** The bot's last version of the postmortem document (its exporter's hash or page version): people's edits are kept. */
+  postmortemHash: string | null;
+  postmortemVersion: number | null;
 }

@@ -101,10 +101,34 @@ export async function recordCard(tx: Tx, id: number, cardTs: string): Promise<vo
   await tx.incident.updateMany({ where: { id, cardTs: null }, data: { cardTs } });
 }
 
+/** What an export of the postmortem left: where the document is, and the bot's last version of it. */
+export interface PostmortemRecord {
+  location: string;
+  url: string | null;
+  hash: string | null;
+  version: number | null;
+}
+
+/** The bot's last version of the incident's postmortem document (nulls: never exported, or before it was kept). */
+export async function postmortemVersionOf(db: DbClient, id: number): Promise<{ hash: string | null; version: number | null }> {
+  const row = await db.incident.findUnique({ where: { id }, select: { postmortemHash: true, postmortemVersion: true } });
+  return { hash: row?.postmortemHash ?? null, version: row?.postmortemVersion ?? null };
+}
+
 /** Where the postmortem draft was exported; the card changes, so the version goes up. */
-export async function recordPostmortem(tx: Tx, id: number, location: string, url: string | null, at: Date): Promise<Incident> {
+export async function recordPostmortem(tx: Tx, id: number, exported: PostmortemRecord, at: Date): Promise<Incident> {
   return toIncident(
-    await tx.incident.update({ where: { id }, data: { postmortemLocation: location, postmortemUrl: url, postmortemExportedAt: at, version: { increment: 1 } } }),
+    await tx.incident.update({
+      where: { id },
+      data: {
+        postmortemLocation: exported.location,
+        postmortemUrl: exported.url,
+        postmortemHash: exported.hash,
+        postmortemVersion: exported.version,
+        postmortemExportedAt: at,
+        version: { increment: 1 },
+      },
+    }),
   );
 }
 

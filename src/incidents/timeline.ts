@@ -28,10 +28,25 @@ export type PageEventData =
 export const ACTION_ITEM_TYPES = ["mitigate", "prevent", "detect", "process"] as const;
 export type ActionItemType = (typeof ACTION_ITEM_TYPES)[number];
 
+/**
+ * What came of an export: the document `created`, `updated`, or left as people edited it
+ * (`kept-edits`) with the regenerated draft written next to it. Events written before the bot
+ * kept edits have no outcome: they created or updated the document.
+ */
+export type PostmortemExportOutcome = "created" | "updated" | "kept-edits";
+
 /** Postmortem events: follow-up work decided, and the draft exported. */
 export type PostmortemEventData =
   | { kind: "action_item_added"; actionItemId: number; text: string; ownerId: string | null; type: ActionItemType }
-  | { kind: "postmortem_exported"; location: string; url: string | null };
+  | {
+      kind: "postmortem_exported";
+      /** The document (after kept-edits: the one people edited). */
+      location: string;
+      url: string | null;
+      outcome?: PostmortemExportOutcome;
+      /** kept-edits: where the regenerated draft went. */
+      regenerated?: { location: string; url: string | null };
+    };
 
 /** What a timeline event records. */
 export type TimelineData = LifecycleEventData | PageEventData | PostmortemEventData;

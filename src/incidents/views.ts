@@ -280,8 +280,13 @@ export function describeEvent(d: TimelineData): string {
       return `stopped paging: ${escapeMrkdwn(d.reason)}`;
     case "action_item_added":
       return `action item (${d.type}${d.ownerId ? `, ${user(d.ownerId)}` : ", no owner yet"}): ${escapeMrkdwn(d.text)}`;
-    case "postmortem_exported":
-      return `postmortem draft exported: ${d.url ? `<${d.url}|${escapeMrkdwn(d.location)}>` : escapeMrkdwn(d.location)}`;
+    case "postmortem_exported": {
+      const link = (to: { location: string; url: string | null }) => (to.url ? `<${to.url}|${escapeMrkdwn(to.location)}>` : escapeMrkdwn(to.location));
+      if (d.outcome === "kept-edits" && d.regenerated) {
+        return `postmortem draft not written over ${link(d)}: people edited it, so it is kept as they left it; the regenerated draft is next to it: ${link(d.regenerated)}`;
+      }
+      return `postmortem draft exported: ${link(d)}`;
+    }
   }
 }
 

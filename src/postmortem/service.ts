@@ -11,12 +11,12 @@ import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, postmortemExport } from "../incidents/service.ts";
-import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, recordPostmortem, timelineOf } from "../incidents/store.ts";
+import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, postmortemVersionOf, recordPostmortem, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import { loadAccess } from "../oncall/store.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
-import { ExportError, postmortemSlug, type PostmortemExporter } from "./export/exporter.ts";
+import { ExportError, postmortemSlug, type ExportedDocument, type PostmortemExporter } from "./export/exporter.ts";
 import { actionItemsOf, createActionItem } from "./store.ts";
 
 export interface ActionItemInput {
@@ -47,7 +47,7 @@ export async function addActionItem(db: Db, clock: Clock, incidentId: number, it
 const EXPORT_DEBOUNCE_MS = 60_000;
 
 /**
- * Asks for the draft to be written and exported again (it updates the same document): by the
+ * Asks for the draft to be written and exported again (it updates the same document unless people edited it): by the
  * incident's commander, its roles or admins. Returns false when this person asked less than a
  * minute ago (that export is on its way; no second one is queued).
  */
@@ -140,27 +140,34 @@ export interface PostmortemOptions {
   userNames?: (ids: string[]) => Promise<Record<string, string>>;
 }
 
+/** What an export did, as exportPostmortem says it (see ExportedDocument). */
+export type PostmortemExportResult = Pick<ExportedDocument, "location" | "url" | "outcome" | "regenerated">;
+
 /**
- * Renders the draft and exports it (outside any transaction: the wiki may be slow); returns what
- * to record once it is there: where the document is, a timeline event, the card edited and the
- * link said in the channel.
+ * Renders the draft and exports it (outside any transaction: the wiki may be slow), giving the
+ * exporter the bot's last version of the document so that people's edits are kept; returns what
+ * to record once it is there: where the document is and the bot's version of it, a timeline event,
+ * the card edited and the link (or where the regenerated draft went) said in the channel.
  */
 export async function exportPostmortem(
   db: DbClient,
   incidentId: number,
   now: Date,
   opts: PostmortemOptions,
-): Promise<{ location: string; url: string | null; markdown: string; record: (tx: Tx, at: Date) => Promise<void> }> {
+): Promise<PostmortemExportResult & { markdown: string; record: (tx: Tx, at: Date) => Promise<void> }> {
   const input = await postmortemInput(db, incidentId, now);
   if (opts.userNames) input.users = await opts.userNames(peopleIn(input)).catch(() => ({}));
   const markdown = renderPostmortem(input, opts.template);
-  const exported = await opts.exporter.export({ incidentNumber: input.incident.number, slug: postmortemSlug(input.incident.title), title: input.incident.title, markdown });
+  const { number, title } = input.incident;
+  const last = await postmortemVersionOf(db, incidentId);
+  const exported = await opts.exporter.export({ incidentNumber: number, slug: postmortemSlug(title), title, markdown, generatedAt: now }, last);
+  const { location, url, outcome, regenerated } = exported;
   const record = async (tx: Tx, at: Date) => {
-    const incident = await recordPostmortem(tx, incidentId, exported.location, exported.url, at);
-    const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location: exported.location, url: exported.url }]);
+    const incident = await recordPostmortem(tx, incidentId, { location, url, hash: exported.hash ?? null, version: exported.version ?? null }, at);
+    const [event] = await addTimelineEvents(tx, incidentId, "incident-bot", at, [{ kind: "postmortem_exported", location, url, outcome, ...(regenerated ? { regenerated } : {}) }]);
     await enqueue(tx, [channelPost(incidentId, event), { key: `incident:${incidentId}:card:v${incident.version}`, kind: "incident.update_card", incidentId }], at);
   };
-  return { location: exported.location, url: exported.url, markdown, record };
+  return { location, url, outcome, ...(regenerated ? { regenerated } : {}), markdown, record };
 }
 
 export function postmortemHandlers(opts: PostmortemOptions): Record<string, Handler> {
@@ -175,9 +182,13 @@ export function postmortemHandlers(opts: PostmortemOptions): Record<string, Hand
         return { result: { skipped: "private incident without a private postmortem target" } };
       }
       try {
-        const { location, url, record } = await exportPostmortem(db, incidentId, now, { ...opts, exporter });
-        opts.log.info(`${incidentRef(incident.number)}: postmortem draft exported to ${location}`);
-        return { result: { location, url }, record };
+        const { location, url, outcome, regenerated, record } = await exportPostmortem(db, incidentId, now, { ...opts, exporter });
+        opts.log.info(
+          regenerated
+            ? `${incidentRef(incident.number)}: ${location} has edits by people and is kept; the regenerated postmortem draft went to ${regenerated.location}`
+            : `${incidentRef(incident.number)}: postmortem draft exported to ${location}`,
+        );
+        return { result: { location, url, outcome, ...(regenerated ? { regenerated } : {}) }, record };
       } catch (err) {
         if (!(err instanceof ExportError)) throw err;
         if (!err.retryable) throw new PermanentFailure(`the wiki refused the postmortem: ${err.message}`, "export_failed");

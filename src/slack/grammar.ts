@@ -48,7 +48,7 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
   ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process]", "record an action item for the postmortem (also a button on the card). Example: `/incident action Alert on queue depth @dana type:detect`"],
   ["/incident actions", "this incident's action items"],
-  ["/incident postmortem [export]", "write the postmortem draft now and export it to the wiki (closing does it too; export again to update the same document)"],
+  ["/incident postmortem [export]", "write the postmortem draft now and export it to the wiki (closing does it too; export again to update the same document, or write the draft next to it once people edited it)"],
   ["/incident list", "the open incidents"],
   ["/incident show", "this incident's card"],
   ["/incident timeline", "this incident's timeline"],

@@ -1,8 +1,17 @@
-// The postmortem's input read from the database: action items, related incidents.
+// The postmortem's input read from the database (action items, related incidents), and what an
+// export records: the bot's last version of the document, which keeps people's edits on re-export.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
+import { inTransaction } from "../../src/db/tx.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
-import { addActionItem, peopleIn, postmortemInput, similarTitles } from "../../src/postmortem/service.ts";
+import { incidentById, postmortemVersionOf, recordPostmortem, timelineOf } from "../../src/incidents/store.ts";
+import { memoryLogger } from "../../src/log.ts";
+import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft/index.ts";
+import { createDirectoryExporter } from "../../src/postmortem/export/directory.ts";
+import { addActionItem, exportPostmortem, peopleIn, postmortemInput, similarTitles } from "../../src/postmortem/service.ts";
 import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -52,5 +61,56 @@ describe("postmortem input", () => {
     expect(similarTitles("Checkout is failing", "checkout failing for EU users")).toBe(true);
     expect(similarTitles("Checkout is failing", "Search is slow")).toBe(false);
     expect(similarTitles("DB", "DB")).toBe(false); // too short to mean anything
+  });
+});
+
+describe("postmortem export and the bot's last version", () => {
+  it("is stored per incident: a document as the bot left it is updated, one people edited is kept and the draft written next to it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "pm-db-"));
+    const opts = { exporter: createDirectoryExporter({ dir }), template: DEFAULT_TEMPLATE, log: memoryLogger() };
+    const { incident } = await svc.declare({ title: "Cache stampede", severity: "SEV2" }, member("U0ALICE001"));
+    const exportNow = async () => {
+      clock.advance(60_000);
+      const result = await exportPostmortem(t.db, incident.id, clock.now(), opts);
+      await inTransaction(t.db, (tx) => result.record(tx, clock.now()));
+      return result;
+    };
+
+    const first = await exportNow();
+    expect(first.outcome).toBe("created");
+    const file = path.join(dir, `INC-${incident.number}-cache-stampede.md`);
+    expect(first.location).toBe(file);
+    const stored = await postmortemVersionOf(t.db, incident.id);
+    expect(stored).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), version: null });
+
+    await addActionItem(t.db, clock, incident.id, { text: "Add request coalescing", ownerId: null, type: "prevent" }, member("U0ALICE001"));
+    const second = await exportNow();
+    expect(second.outcome).toBe("updated");
+    expect(readFileSync(file, "utf8")).toContain("Add request coalescing");
+    const afterUpdate = await postmortemVersionOf(t.db, incident.id);
+    expect(afterUpdate.hash).not.toBe(stored.hash);
+
+    const edited = `${readFileSync(file, "utf8")}\nWritten by the team.\n`;
+    writeFileSync(file, edited);
+    await addActionItem(t.db, clock, incident.id, { text: "Warm the cache on deploy", ownerId: null, type: "mitigate" }, member("U0ALICE001"));
+    const third = await exportNow();
+    expect(third).toMatchObject({ outcome: "kept-edits", location: file, regenerated: { location: file.replace(/\.md$/, ".regenerated.md"), url: null } });
+    expect(readFileSync(file, "utf8")).toBe(edited);
+    expect(readFileSync(file.replace(/\.md$/, ".regenerated.md"), "utf8")).toContain("Warm the cache on deploy");
+    // The bot's last version is still the one people edited from; the incident points at their document.
+    expect(await postmortemVersionOf(t.db, incident.id)).toEqual(afterUpdate);
+    expect((await incidentById(t.db, incident.id))!.postmortemLocation).toBe(file);
+    const exported = (await timelineOf(t.db, incident.id)).filter((e) => e.data.kind === "postmortem_exported");
+    expect(exported.map((e) => (e.data.kind === "postmortem_exported" ? e.data.outcome : null))).toEqual(["created", "updated", "kept-edits"]);
+    // Each is said in the channel (the text is views.ts's, tested end to end).
+    const posts = await t.db.outboxMessage.findMany({ where: { idempotencyKey: { in: exported.map((e) => `incident:${incident.id}:post:${e.id}`) } } });
+    expect(posts).toHaveLength(3);
+  });
+
+  it("records a Confluence page version as given, and reads it back", async () => {
+    const { incident } = await svc.declare({ title: "Wiki versions", severity: "SEV4" }, member("U0ALICE001"));
+    expect(await postmortemVersionOf(t.db, incident.id)).toEqual({ hash: null, version: null });
+    await inTransaction(t.db, (tx) => recordPostmortem(tx, incident.id, { location: "Confluence space ENG, page 1001", url: null, hash: null, version: 3 }, clock.now()));
+    expect(await postmortemVersionOf(t.db, incident.id)).toEqual({ hash: null, version: 3 });
   });
 });

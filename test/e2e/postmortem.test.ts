@@ -1,7 +1,8 @@
 // The postmortem of a real walk: declare → page → ack → updates → action items → resolve →
-// close; exported to a git wiki (a real bare repository), and an export that fails and is retried.
+// close; exported to a git wiki (a real bare repository), re-exported (once as the bot left it,
+// once after a person edited the page), and an export that fails and is retried.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -24,10 +25,10 @@ function switchable(inner: PostmortemExporter): PostmortemExporter & { down: boo
     name: inner.name,
     down: false,
     calls: 0,
-    async export(doc: Parameters<PostmortemExporter["export"]>[0]) {
+    async export(...args: Parameters<PostmortemExporter["export"]>) {
       s.calls++;
       if (s.down) throw new ExportError("wiki answered HTTP 503", { retryable: true, status: 503 } as never);
-      return inner.export(doc);
+      return inner.export(...args);
     },
   };
   return s;
@@ -114,6 +115,46 @@ describe("postmortem", () => {
     expect(after.postmortemUrl).toBe(incident.postmortemUrl);
     expect(Number(git(remote, "rev-list", "--count", "main"))).toBe(Number(before) + 1);
     expect(readRemote(after.postmortemUrl!.replace("https://wiki.example.com/", ""))).toContain("Write the runbook");
+  });
+
+  it("a wiki page people edited is kept: re-exporting writes the regenerated draft next to it and says so in the channel", async () => {
+    const incident = (await h.bot.incidents.byNumber(number))!;
+    const file = incident.postmortemUrl!.replace("https://wiki.example.com/", "");
+    expect(incident.postmortemHash).toMatch(/^[0-9a-f]{64}$/);
+    // A person edits the page in their own clone of the wiki and pushes.
+    const clone = mkdtempSync(path.join(os.tmpdir(), "wiki-person-"));
+    execFileSync("git", ["clone", "-q", "-b", "main", remote, clone]);
+    const edited = `${readFileSync(path.join(clone, file), "utf8")}\n## What we learned (written by the team)\n\nThe deploy pipeline skipped the canary.\n`;
+    writeFileSync(path.join(clone, file), edited);
+    git(clone, "-c", "user.name=Carol", "-c", "user.email=carol@example.com", "commit", "-q", "-am", "Our analysis");
+    git(clone, "push", "-q", "origin", "main");
+
+    await h.t.db.actionItem.create({ data: { incidentId: incident.id, text: "Make the canary mandatory", ownerId: CAROL, type: "prevent", createdById: CAROL, createdAt: h.clock.now() } });
+    h.clock.advance(60_000);
+    await h.command(`postmortem export INC-${number}`, { user: DAVE });
+    await h.deliver();
+
+    // The page is as the person left it; the draft is beside it, committed by the bot.
+    expect(readRemote(file)).toBe(edited);
+    const regeneratedFile = file.replace(/\.md$/, ".regenerated.md");
+    const regenerated = readRemote(regeneratedFile);
+    expect(regenerated).toContain(`INC-${number}`);
+    expect(regenerated).toContain("Make the canary mandatory");
+    expect(regenerated).not.toContain("written by the team");
+    expect(git(remote, "log", "-1", "--format=%an|%s", "main")).toMatch(new RegExp(`^incident-bot\\|Regenerated postmortem draft for INC-${number}: `));
+
+    // The incident still points at the page people edited, and the bot's version of it is unchanged.
+    const after = (await h.bot.incidents.byNumber(number))!;
+    expect(after.postmortemUrl).toBe(incident.postmortemUrl);
+    expect(after.postmortemHash).toBe(incident.postmortemHash);
+
+    // The channel is told that the edits were kept, and where the regenerated draft is.
+    const told = h.slack.messages(channelId).filter((m) => m.text.includes(`https://wiki.example.com/${regeneratedFile}`));
+    expect(told).toHaveLength(1);
+    expect(told[0].text).toContain("people edited it, so it is kept as they left it");
+    expect(told[0].text).toContain(incident.postmortemUrl!);
+    const events = await h.t.db.timelineEvent.findMany({ where: { incidentId: incident.id, kind: "postmortem_exported" }, orderBy: { id: "asc" } });
+    expect(events.at(-1)!.data).toMatchObject({ outcome: "kept-edits", regenerated: { url: `https://wiki.example.com/${regeneratedFile}` } });
   });
 
   it("a wiki that is down delays the export, says so once in the channel, and the draft goes out when it is back", async () => {

@@ -65,6 +65,9 @@ export function describeTimelineEvent(e: PostmortemTimelineEvent, users?: UserNa
     case "page_cancelled":
       return `Paging stopped: ${text(d.reason)}`;
     case "postmortem_exported":
+      if (d.outcome === "kept-edits" && d.regenerated) {
+        return `${actor} regenerated the postmortem draft to ${text(d.regenerated.location)}, keeping the edits people made to ${text(d.location)}`;
+      }
       return `${actor} exported the postmortem draft to ${text(d.location)}`;
     case "nobody_on_call":
       return `Nobody was on call at escalation level${level(d.level)}`;

@@ -1,7 +1,8 @@
 // The Confluence Cloud exporter: one page per incident in a space, created or updated through the
-// REST API, the Markdown converted to Confluence storage format.
+// REST API, the Markdown converted to Confluence storage format. A page people edited is kept: the
+// draft goes to a child page of it.
 import { markdownToStorage } from "../confluence-storage.ts";
-import { checkDocument, documentTitle, ExportError, type ExportedDocument, type PostmortemExporter } from "./exporter.ts";
+import { checkDocument, documentTitle, ExportError, regeneratedTitle, type BotVersion, type ExportedDocument, type PostmortemDocument, type PostmortemExporter } from "./exporter.ts";
 
 export interface ConfluenceExporterOptions {
   /** Like https://example.atlassian.net/wiki */
@@ -14,14 +15,21 @@ export interface ConfluenceExporterOptions {
   timeoutMs?: number;
 }
 
+/** Confluence refuses longer page titles. */
+const MAX_TITLE = 255;
+
 interface ConfluencePage {
   id: string;
   title?: string;
   version?: { number?: number };
+  body?: { storage?: { value?: string } };
   _links?: { base?: string; webui?: string };
 }
 
-/** Creates or updates one Confluence page per incident, found by its title in the space. */
+/**
+ * Creates or updates one Confluence page per incident, found by its title in the space; once
+ * people edited it, writes the draft to a child page "INC-<n>: <title> (regenerated <date>)".
+ */
 export function createConfluenceExporter(opts: ConfluenceExporterOptions): PostmortemExporter {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const doFetch = opts.fetch ?? fetch;
@@ -76,14 +84,20 @@ export function createConfluenceExporter(opts: ConfluenceExporterOptions): Postm
     return found.results?.find((p) => p.title === undefined || p.title === title) ?? null;
   }
 
+  /** The page's text in storage format, as Confluence keeps it. */
+  async function storedBody(page: ConfluencePage): Promise<string | null> {
+    const read = await call<ConfluencePage>("GET", `/rest/api/content/${encodeURIComponent(page.id)}?expand=body.storage`);
+    return read.body?.storage?.value ?? null;
+  }
+
   const storage = (markdown: string) => ({ storage: { value: markdownToStorage(markdown, { omitTitle: true }), representation: "storage" } });
 
-  async function create(title: string, markdown: string): Promise<ConfluencePage> {
+  async function create(title: string, markdown: string, parentId: string | null): Promise<ConfluencePage> {
     return call<ConfluencePage>("POST", "/rest/api/content", {
       type: "page",
       title,
       space: { key: opts.spaceKey },
-      ...(opts.parentPageId ? { ancestors: [{ id: opts.parentPageId }] } : {}),
+      ...(parentId ? { ancestors: [{ id: parentId }] } : {}),
       body: storage(markdown),
     });
   }
@@ -100,26 +114,52 @@ export function createConfluenceExporter(opts: ConfluenceExporterOptions): Postm
     });
   }
 
-  const result = (page: ConfluencePage): ExportedDocument => {
+  /**
+   * The page is the bot's own when its version is the one the bot's last export produced, or when
+   * it already says what the bot would write. Anything else is people's edits (also when the bot's
+   * last version is unknown: pages exported before it was kept are never overwritten otherwise).
+   */
+  async function unchangedSinceBot(page: ConfluencePage, markdown: string, last: BotVersion | null): Promise<boolean> {
+    if (last?.version && page.version?.number === last.version) return true;
+    return (await storedBody(page)) === storage(markdown).storage.value;
+  }
+
+  const link = (page: ConfluencePage) => {
     const links = page._links ?? {};
     return {
       url: links.webui ? `${(links.base ?? base).replace(/\/+$/, "")}${links.webui}` : null,
       location: `Confluence space ${opts.spaceKey}, page ${page.id}`,
-      ...(page.version?.number ? { version: page.version.number } : {}),
     };
   };
 
+  const written = (page: ConfluencePage, outcome: "created" | "updated"): ExportedDocument => ({
+    ...link(page),
+    outcome,
+    ...(page.version?.number ? { version: page.version.number } : {}),
+  });
+
+  async function exportOnce(doc: PostmortemDocument, last: BotVersion | null): Promise<ExportedDocument> {
+    const title = documentTitle(doc).slice(0, MAX_TITLE);
+    const existing = await find(title);
+    if (!existing) return written(await create(title, doc.markdown, opts.parentPageId ?? null), "created");
+    if (await unchangedSinceBot(existing, doc.markdown, last)) return written(await update(existing, title, doc.markdown), "updated");
+    // People edited the page: the draft goes to a child page of it (the same one all day).
+    const childTitle = regeneratedTitle(doc, MAX_TITLE);
+    const child = await find(childTitle);
+    const regenerated = child ? await update(child, childTitle, doc.markdown) : await create(childTitle, doc.markdown, existing.id);
+    return { ...link(existing), outcome: "kept-edits", regenerated: link(regenerated), ...(last?.version ? { version: last.version } : {}) };
+  }
+
   return {
     name: "confluence",
-    async export(doc) {
+    async export(doc, last) {
       checkDocument(doc);
-      const title = documentTitle(doc).slice(0, 255);
       for (let attempt = 1; ; attempt++) {
         try {
-          const existing = await find(title);
-          return result(existing ? await update(existing, title, doc.markdown) : await create(title, doc.markdown));
+          return await exportOnce(doc, last);
         } catch (err) {
-          // Someone created the page or saved a version meanwhile: look again, once or twice.
+          // Someone created the page or saved a version meanwhile: look again (and decide again),
+          // once or twice.
           const raced = err instanceof ExportError && (err.status === 409 || (err.status === 400 && /already exists/i.test(err.message)));
           if (!raced || attempt >= 3) throw err;
         }

@@ -1,12 +1,37 @@
 // What every postmortem exporter shares: the interface, the document it is given and the answer it
 // gives, the errors, and the names (slug, file name, title) all exporters derive from a document.
 
+/**
+ * What came of an export: the document was `created`, `updated` (it was unchanged since the bot's
+ * last version, or already what the bot would write), or people had edited it and it was left as
+ * it is (`kept-edits`), the regenerated draft written next to it instead.
+ * (The timeline's `postmortem_exported` event records the same words.)
+ */
+export type ExportOutcome = "created" | "updated" | "kept-edits";
+
+/**
+ * The bot's last version of a document, as its exporter reported it in ExportedDocument: the
+ * SHA-256 of the text it wrote (directory, git), or the page version its write produced
+ * (Confluence). Unknown (null, or the field missing): documents exported before the bot kept it.
+ */
+export interface BotVersion {
+  hash?: string | null;
+  version?: number | null;
+}
+
 export interface ExportedDocument {
   /** Where a person reads the document, when there is such a link. */
   url: string | null;
   /** Where it was written, for logs and replies (a path, or remote + branch + path, or page id). */
   location: string;
-  /** The document's version after this export, when the target counts versions. */
+  outcome: ExportOutcome;
+  /** kept-edits: where the regenerated draft was written, next to the document people edited. */
+  regenerated?: { url: string | null; location: string };
+  /**
+   * The bot's last version of the document after this export, to give back to the next one (see
+   * BotVersion). After kept-edits it is still the version the bot wrote before the people's edits.
+   */
+  hash?: string;
   version?: number;
 }
 
@@ -17,11 +42,17 @@ export interface PostmortemDocument {
   /** The incident's title (a leading `INC-<n>: ` is tolerated). */
   title: string;
   markdown: string;
+  /** When the draft was written (it dates a regenerated draft's page title). */
+  generatedAt: Date;
 }
 
 export interface PostmortemExporter {
   name: string;
-  export(doc: PostmortemDocument): Promise<ExportedDocument>;
+  /**
+   * Creates the document, or updates it when it is unchanged since `last` (the bot's last version
+   * of it); a document people edited is left alone and the draft written next to it.
+   */
+  export(doc: PostmortemDocument, last: BotVersion | null): Promise<ExportedDocument>;
 }
 
 /** An export that failed. `retryable`: trying again later may work (5xx, 429, network, a moved remote). */
@@ -67,8 +98,17 @@ export function postmortemFileName(incidentNumber: number, slug: string): string
   return clean ? `INC-${incidentNumber}-${clean}.md` : `INC-${incidentNumber}.md`;
 }
 
-/** Files of earlier exports of the same incident (maybe under an older title). */
+/** Files of earlier exports of the same incident (maybe under an older title); never a regenerated draft. */
 export const isFileOf = (incidentNumber: number, name: string): boolean => new RegExp(`^INC-${incidentNumber}(?:-[a-z0-9-]*)?\\.md$`).test(name);
+
+/** `INC-12-checkout-failing.regenerated.md`: where the draft goes when people edited `INC-12-checkout-failing.md`. */
+export const regeneratedFileName = (name: string): string => name.replace(/\.md$/, "") + ".regenerated.md";
+
+/** `INC-12: Checkout failing (regenerated 2026-03-01)`: the page a regenerated draft goes to, under the edited one. */
+export function regeneratedTitle(doc: Pick<PostmortemDocument, "incidentNumber" | "title" | "generatedAt">, maxLength: number): string {
+  const suffix = ` (regenerated ${doc.generatedAt.toISOString().slice(0, 10)})`;
+  return `${documentTitle(doc).slice(0, maxLength - suffix.length)}${suffix}`;
+}
 
 /** `INC-12: Checkout failing`, whether or not the title already starts with the reference. */
 export function documentTitle(doc: Pick<PostmortemDocument, "incidentNumber" | "title">): string {

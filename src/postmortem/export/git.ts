@@ -1,12 +1,14 @@
-// The git exporter: commits each draft to a git repository used as a wiki and pushes it, replaying
-// the commit when the remote moved on meanwhile. Credentials in the remote are never printed.
+// The git exporter: commits each draft to a git repository used as a wiki and pushes it, making
+// the commit again on top when the remote moved on meanwhile. A document people edited is kept:
+// the draft is committed beside it. Credentials in the remote are never printed.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
-import { checkDocument, documentTitle, ExportError, isFileOf, postmortemFileName, redactCredentials, type ExportedDocument, type PostmortemDocument, type PostmortemExporter } from "./exporter.ts";
+import { checkDocument, documentTitle, ExportError, redactCredentials, type BotVersion, type ExportedDocument, type PostmortemDocument, type PostmortemExporter } from "./exporter.ts";
+import { planFileExport, readDocumentFiles, writePlannedFiles, type FilePlan } from "./files.ts";
 
 export interface GitAuthor {
   name: string;
@@ -152,29 +154,34 @@ export function createGitExporter(opts: GitExporterOptions): PostmortemExporter 
     await git(["clean", "-fdxq"]);
   }
 
-  /** Writes the document and commits it; false when nothing changed. */
-  async function writeAndCommit(doc: PostmortemDocument, relPath: string): Promise<boolean> {
-    const name = posix.basename(relPath);
+  /**
+   * Decides against the working copy (as the remote has it) what to write: the document, or the
+   * regenerated draft beside it when people edited it; writes it and commits. `committed` is false
+   * when nothing changed.
+   */
+  async function writeAndCommit(doc: PostmortemDocument, last: BotVersion | null): Promise<{ plan: FilePlan; committed: boolean }> {
     const absDir = relDir ? join(workdir, ...relDir.split("/")) : workdir;
-    await mkdir(absDir, { recursive: true });
-    const earlier = (await readdir(absDir)).filter((f) => isFileOf(doc.incidentNumber, f));
-    for (const f of earlier) if (f !== name) await rm(join(absDir, f), { force: true });
-    await writeFile(join(workdir, ...relPath.split("/")), doc.markdown, "utf8");
-    const paths = [...new Set([name, ...earlier])].map((f) => (relDir ? `${relDir}/${f}` : f));
-    await git(["add", "--all", "--", ...paths]);
+    const plan = planFileExport(doc, await readDocumentFiles(absDir, doc.incidentNumber), last);
+    await writePlannedFiles(absDir, plan, doc.markdown);
+    await git(["add", "--all", "--", ...[plan.write, ...plan.remove].map(inRepo)]);
     const diff = await git(["diff", "--cached", "--quiet"], { allowFail: true });
-    if (diff.code === 0) return false;
+    if (diff.code === 0) return { plan, committed: false };
     if (diff.code !== 1) throw gitError(["diff"], diff);
     const title = documentTitle(doc);
-    const message = earlier.length > 0 ? `Update postmortem for ${title}` : `Postmortem draft for ${title}`;
+    const message = {
+      created: `Postmortem draft for ${title}`,
+      updated: `Update postmortem for ${title}`,
+      "kept-edits": `Regenerated postmortem draft for ${title} (${plan.document} has edits and is kept as it is)`,
+    }[plan.outcome];
     await git(["commit", "--quiet", "--no-verify", "-m", message]);
-    return true;
+    return { plan, committed: true };
   }
 
-  async function exportOnce(doc: PostmortemDocument): Promise<ExportedDocument> {
-    const relPath = relDir ? `${relDir}/${postmortemFileName(doc.incidentNumber, doc.slug)}` : postmortemFileName(doc.incidentNumber, doc.slug);
+  const inRepo = (name: string): string => (relDir ? `${relDir}/${name}` : name);
+
+  async function exportOnce(doc: PostmortemDocument, last: BotVersion | null): Promise<ExportedDocument> {
     await syncWorkingCopy();
-    let committed = await writeAndCommit(doc, relPath);
+    let { plan, committed } = await writeAndCommit(doc, last);
     for (let attempt = 1; committed; attempt++) {
       await opts.beforePush?.(workdir);
       const push = await git(["push", "--quiet", "--porcelain", "origin", `HEAD:refs/heads/${branch}`], { allowFail: true });
@@ -185,33 +192,27 @@ export function createGitExporter(opts: GitExporterOptions): PostmortemExporter 
         const err = gitError(["push"], push);
         throw moved ? new ExportError(`${err.message} (the remote kept moving; gave up after ${attempt} attempts)`, { retryable: true }) : err;
       }
-      // The remote moved on: replay our commit on top of it.
+      // The remote moved on: start again from it and decide again, since someone may have edited
+      // the document meanwhile (our commit is then made on top of theirs, as a rebase would).
       await git(["fetch", "--quiet", "--prune", "--no-tags", "origin"]);
-      if (await hasRemoteBranch()) {
-        const rebase = await git(["rebase", "--quiet", `refs/remotes/origin/${branch}`], { allowFail: true });
-        if (rebase.code !== 0) {
-          // Someone changed the same file: start again from the remote and write ours over it.
-          await git(["rebase", "--abort"], { allowFail: true });
-          await resetToRemote();
-          committed = await writeAndCommit(doc, relPath);
-        }
-      }
+      await resetToRemote();
+      ({ plan, committed } = await writeAndCommit(doc, last));
     }
-    const head = await git(["rev-parse", "--verify", "--quiet", "HEAD"], { allowFail: true });
-    const count = head.code === 0 ? await git(["rev-list", "--count", "HEAD", "--", relPath], { allowFail: true }) : null;
-    const version = count && count.code === 0 ? Number(count.stdout.trim()) : undefined;
+    const location = (name: string) => `${remoteShown} (branch ${branch}): ${inRepo(name)}`;
     return {
-      url: pageUrl(opts.urlBase, relPath),
-      location: `${remoteShown} (branch ${branch}): ${relPath}`,
-      ...(version ? { version } : {}),
+      url: pageUrl(opts.urlBase, inRepo(plan.document)),
+      location: location(plan.document),
+      outcome: plan.outcome,
+      ...(plan.outcome === "kept-edits" ? { regenerated: { url: pageUrl(opts.urlBase, inRepo(plan.write)), location: location(plan.write) } } : {}),
+      ...(plan.hash ? { hash: plan.hash } : {}),
     };
   }
 
   return {
     name: "git",
-    export(doc) {
+    export(doc, last) {
       checkDocument(doc);
-      return withLock(workdir, () => exportOnce(doc));
+      return withLock(workdir, () => exportOnce(doc, last));
     },
   };
 }

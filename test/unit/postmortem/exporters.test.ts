@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -22,7 +23,8 @@ afterAll(async () => {
   await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const doc = (markdown: string, title = "Checkout failing"): PostmortemDocument => ({ incidentNumber: 12, slug: postmortemSlug(title), title, markdown });
+const doc = (markdown: string, title = "Checkout failing"): PostmortemDocument => ({ incidentNumber: 12, slug: postmortemSlug(title), title, markdown, generatedAt: new Date("2026-03-01T10:00:00Z") });
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
 describe("names", () => {
   it("slugs and file names", () => {
@@ -90,16 +92,48 @@ describe("configuration", () => {
 });
 
 describe("directory exporter", () => {
-  it("writes INC-<n>-<slug>.md and overwrites it on re-export", async () => {
+  it("writes INC-<n>-<slug>.md and overwrites it on re-export while it is as the bot left it", async () => {
     const cwd = await temp("dir");
     const exporter = exporterFromEnv({ POSTMORTEM_DIR: "out/pm" }, { cwd });
-    const first = await exporter.export(doc("# first\n"));
-    expect(first).toEqual({ url: null, location: join(cwd, "out/pm/INC-12-checkout-failing.md") });
+    const first = await exporter.export(doc("# first\n"), null);
+    expect(first).toEqual({ url: null, location: join(cwd, "out/pm/INC-12-checkout-failing.md"), outcome: "created", hash: sha256("# first\n") });
     expect(await readFile(first.location, "utf8")).toBe("# first\n");
-    const second = await exporter.export(doc("# second\n"));
-    expect(second.location).toBe(first.location);
+    const second = await exporter.export(doc("# second\n"), first);
+    expect(second).toEqual({ url: null, location: first.location, outcome: "updated", hash: sha256("# second\n") });
     expect(await readFile(first.location, "utf8")).toBe("# second\n");
     expect(await readdir(join(cwd, "out/pm"))).toEqual(["INC-12-checkout-failing.md"]);
+  });
+
+  it("a file people edited is kept; the draft goes to <name>.regenerated.md beside it, again on every export", async () => {
+    const dir = await temp("dir-edit");
+    const exporter = createDirectoryExporter({ dir });
+    const first = await exporter.export(doc("# first\n"), null);
+    await writeFile(first.location, "# first\n\nOur analysis, written by hand.\n");
+    const second = await exporter.export(doc("# second\n"), first);
+    const regenerated = join(dir, "INC-12-checkout-failing.regenerated.md");
+    expect(second).toEqual({ url: null, location: first.location, outcome: "kept-edits", regenerated: { url: null, location: regenerated }, hash: first.hash });
+    expect(await readFile(first.location, "utf8")).toBe("# first\n\nOur analysis, written by hand.\n");
+    expect(await readFile(regenerated, "utf8")).toBe("# second\n");
+    // The bot's last version stays the one before the edits: the next export keeps them too.
+    const third = await exporter.export(doc("# third\n"), second);
+    expect(third.outcome).toBe("kept-edits");
+    expect(await readFile(first.location, "utf8")).toContain("written by hand");
+    expect(await readFile(regenerated, "utf8")).toBe("# third\n");
+    expect((await readdir(dir)).sort()).toEqual(["INC-12-checkout-failing.md", "INC-12-checkout-failing.regenerated.md"]);
+  });
+
+  it("a document exported before the bot kept its version: kept when it differs, updated when it already says the same", async () => {
+    const dir = await temp("dir-legacy");
+    const exporter = createDirectoryExporter({ dir });
+    await writeFile(join(dir, "INC-12-checkout-failing.md"), "# an older draft, maybe edited\n");
+    const kept = await exporter.export(doc("# new draft\n"), null);
+    expect(kept).toMatchObject({ outcome: "kept-edits", regenerated: { location: join(dir, "INC-12-checkout-failing.regenerated.md") } });
+    expect(kept.hash).toBeUndefined();
+    expect(await readFile(join(dir, "INC-12-checkout-failing.md"), "utf8")).toBe("# an older draft, maybe edited\n");
+
+    await writeFile(join(dir, "INC-12-checkout-failing.md"), "# new draft\n");
+    const updated = await exporter.export(doc("# new draft\n"), { hash: null, version: null });
+    expect(updated).toMatchObject({ outcome: "updated", hash: sha256("# new draft\n") });
   });
 
   it("a renamed incident replaces its earlier file, and leaves other incidents alone", async () => {
@@ -107,15 +141,26 @@ describe("directory exporter", () => {
     await writeFile(join(dir, "INC-1-other.md"), "other");
     await writeFile(join(dir, "INC-120-other.md"), "other");
     const exporter = createDirectoryExporter({ dir });
-    await exporter.export(doc("v1"));
-    await exporter.export(doc("v2", "Checkout and payments failing"));
+    const first = await exporter.export(doc("v1"), null);
+    const second = await exporter.export(doc("v2", "Checkout and payments failing"), first);
+    expect(second.outcome).toBe("updated");
     expect((await readdir(dir)).sort()).toEqual(["INC-1-other.md", "INC-12-checkout-and-payments-failing.md", "INC-120-other.md"]);
+  });
+
+  it("a renamed incident whose earlier file people edited: that file is kept and the draft goes beside it", async () => {
+    const dir = await temp("dir-rename-edit");
+    const exporter = createDirectoryExporter({ dir });
+    const first = await exporter.export(doc("v1"), null);
+    await writeFile(first.location, "v1 with our notes");
+    const second = await exporter.export(doc("v2", "Checkout and payments failing"), first);
+    expect(second).toMatchObject({ outcome: "kept-edits", location: first.location, regenerated: { location: join(dir, "INC-12-checkout-failing.regenerated.md") } });
+    expect((await readdir(dir)).sort()).toEqual(["INC-12-checkout-failing.md", "INC-12-checkout-failing.regenerated.md"]);
   });
 
   it("a directory it cannot write is an error that says where", async () => {
     const dir = await temp("dir3");
     await writeFile(join(dir, "file"), "x");
-    const err = await createDirectoryExporter({ dir: join(dir, "file", "sub") }).export(doc("x")).catch((e: unknown) => e);
+    const err = await createDirectoryExporter({ dir: join(dir, "file", "sub") }).export(doc("x"), null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as Error).message).toContain(join(dir, "file", "sub", "INC-12-checkout-failing.md"));
     expect((err as ExportError).retryable).toBe(false);
@@ -165,55 +210,56 @@ describe("git exporter (a real local bare repository as the remote)", () => {
       { POSTMORTEM_GIT_REMOTE: remote, POSTMORTEM_GIT_AUTHOR: "Ops Bot <ops@example.com>", POSTMORTEM_GIT_URL: "https://git.example.com/wiki/blob/main/" },
       { cacheDir },
     );
-    const first = await exporter.export(doc("# INC-12 draft\n"));
+    const first = await exporter.export(doc("# INC-12 draft\n"), null);
     expect(first).toEqual({
       url: "https://git.example.com/wiki/blob/main/postmortems/INC-12-checkout-failing.md",
       location: `${remote} (branch main): postmortems/INC-12-checkout-failing.md`,
-      version: 1,
+      outcome: "created",
+      hash: sha256("# INC-12 draft\n"),
     });
     expect(log(remote, "main")).toEqual(["Ops Bot <ops@example.com>|Postmortem draft for INC-12: Checkout failing"]);
     expect(git(remote, "log", "-1", "--format=%cn <%ce>", "main")).toBe("Ops Bot <ops@example.com>");
     expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("# INC-12 draft");
 
-    const second = await exporter.export(doc("# INC-12 draft\n\nwith more\n"));
-    expect(second.version).toBe(2);
+    const second = await exporter.export(doc("# INC-12 draft\n\nwith more\n"), first);
+    expect(second).toMatchObject({ outcome: "updated", hash: sha256("# INC-12 draft\n\nwith more\n") });
     expect(log(remote, "main")).toEqual(["Ops Bot <ops@example.com>|Update postmortem for INC-12: Checkout failing", "Ops Bot <ops@example.com>|Postmortem draft for INC-12: Checkout failing"]);
     expect(git(remote, "ls-tree", "-r", "--name-only", "main")).toBe("postmortems/INC-12-checkout-failing.md");
     expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("# INC-12 draft\n\nwith more");
 
     const head = git(remote, "rev-parse", "main");
-    const third = await exporter.export(doc("# INC-12 draft\n\nwith more\n"));
+    const third = await exporter.export(doc("# INC-12 draft\n\nwith more\n"), second);
     expect(git(remote, "rev-parse", "main")).toBe(head);
-    expect(third.version).toBe(2);
+    expect(third).toMatchObject({ outcome: "updated", hash: second.hash });
   });
 
   it("keeps the remote's other files, uses the configured branch and folder, and starts a new branch when needed", async () => {
     await pushFromElsewhere(remote, "trunk", { "README.md": "wiki\n" }, "Start the wiki");
     const exporter = createGitExporter({ remote, branch: "trunk", dir: "docs/pm", cacheDir, urlBase: "https://wiki.example.com/{name}" });
-    const out = await exporter.export(doc("hello\n"));
+    const out = await exporter.export(doc("hello\n"), null);
     expect(out.url).toBe("https://wiki.example.com/INC-12-checkout-failing");
     expect(git(remote, "ls-tree", "-r", "--name-only", "trunk").split("\n").sort()).toEqual(["README.md", "docs/pm/INC-12-checkout-failing.md"]);
     expect(log(remote, "trunk")[0]).toBe("incident-bot <incident-bot@localhost>|Postmortem draft for INC-12: Checkout failing");
 
     // A branch the remote does not have yet: starts empty, the other branch is untouched.
     const other = createGitExporter({ remote, branch: "postmortems", cacheDir: join(cacheDir, "..", "work2") });
-    await other.export(doc("on its own branch\n"));
+    await other.export(doc("on its own branch\n"), null);
     expect(git(remote, "ls-tree", "-r", "--name-only", "postmortems")).toBe("postmortems/INC-12-checkout-failing.md");
     expect(log(remote, "trunk")).toHaveLength(2);
   });
 
   it("a commit pushed by someone else since the last export is kept (fetch + reset of the cached copy)", async () => {
     const exporter = createGitExporter({ remote, cacheDir });
-    await exporter.export(doc("v1\n"));
+    const first = await exporter.export(doc("v1\n"), null);
     await pushFromElsewhere(remote, "main", { "postmortems/INC-13-other.md": "other\n" }, "Someone else's postmortem");
     // Leftovers in the cached working copy do not end up in the commit.
     await writeFile(join(cacheDir, "stray.txt"), "stray");
-    await exporter.export(doc("v2\n"));
+    await exporter.export(doc("v2\n"), first);
     expect(log(remote, "main").map((l) => l.split("|")[1])).toEqual(["Update postmortem for INC-12: Checkout failing", "Someone else's postmortem", "Postmortem draft for INC-12: Checkout failing"]);
     expect(git(remote, "ls-tree", "-r", "--name-only", "main").split("\n").sort()).toEqual(["postmortems/INC-12-checkout-failing.md", "postmortems/INC-13-other.md"]);
   });
 
-  it("a push rejected because the remote moved on is retried after fetch + rebase", async () => {
+  it("a push rejected because the remote moved on is retried on top of it", async () => {
     await pushFromElsewhere(remote, "main", { "README.md": "wiki\n" }, "Start the wiki");
     let raced = 0;
     const exporter = createGitExporter({
@@ -223,19 +269,50 @@ describe("git exporter (a real local bare repository as the remote)", () => {
         if (raced++ === 0) await pushFromElsewhere(remote, "main", { "postmortems/INC-13-other.md": "other\n" }, "Concurrent commit");
       },
     });
-    const out = await exporter.export(doc("ours\n"));
+    const out = await exporter.export(doc("ours\n"), null);
     expect(raced).toBe(2); // the first push was rejected, the second went through
     expect(log(remote, "main").map((l) => l.split("|")[1])).toEqual(["Postmortem draft for INC-12: Checkout failing", "Concurrent commit", "Start the wiki"]);
     // Linear history: our commit sits on top of the concurrent one.
     expect(git(remote, "rev-list", "--merges", "--count", "main")).toBe("0");
     expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("ours");
     expect(show(remote, "main", "postmortems/INC-13-other.md")).toBe("other");
-    expect(out.version).toBe(1);
+    expect(out.outcome).toBe("created");
   });
 
-  it("a concurrent edit of the same file (rebase conflict): our draft is written on top of it", async () => {
+  it("a page people edited (pushed from another clone) is kept; the regenerated draft is committed and pushed beside it", async () => {
+    const exporter = createGitExporter({ remote, cacheDir, urlBase: "https://wiki.example.com/{path}" });
+    const first = await exporter.export(doc("v1\n"), null);
+    await pushFromElsewhere(remote, "main", { "postmortems/INC-12-checkout-failing.md": "v1\n\nOur analysis, by hand.\n" }, "Hand edit");
+    const second = await exporter.export(doc("v2 from the bot\n"), first);
+    expect(second).toEqual({
+      url: "https://wiki.example.com/postmortems/INC-12-checkout-failing.md",
+      location: `${remote} (branch main): postmortems/INC-12-checkout-failing.md`,
+      outcome: "kept-edits",
+      regenerated: { url: "https://wiki.example.com/postmortems/INC-12-checkout-failing.regenerated.md", location: `${remote} (branch main): postmortems/INC-12-checkout-failing.regenerated.md` },
+      hash: first.hash,
+    });
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("v1\n\nOur analysis, by hand.");
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.regenerated.md")).toBe("v2 from the bot");
+    expect(log(remote, "main")[0]).toBe("incident-bot <incident-bot@localhost>|Regenerated postmortem draft for INC-12: Checkout failing (INC-12-checkout-failing.md has edits and is kept as it is)");
+    // Exporting again keeps the edits and rewrites the regenerated draft.
+    const third = await exporter.export(doc("v3 from the bot\n"), second);
+    expect(third.outcome).toBe("kept-edits");
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("v1\n\nOur analysis, by hand.");
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.regenerated.md")).toBe("v3 from the bot");
+  });
+
+  it("a document exported before the bot kept its version, and different from the draft, is kept", async () => {
+    await pushFromElsewhere(remote, "main", { "postmortems/INC-12-checkout-failing.md": "an older draft\n" }, "Older export");
+    const out = await createGitExporter({ remote, cacheDir }).export(doc("the new draft\n"), null);
+    expect(out.outcome).toBe("kept-edits");
+    expect(out.hash).toBeUndefined();
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("an older draft");
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.regenerated.md")).toBe("the new draft");
+  });
+
+  it("an edit pushed while the bot exports (its push rejected): the edit is kept and the draft goes beside it", async () => {
     const exporter = createGitExporter({ remote, cacheDir });
-    await exporter.export(doc("v1\n"));
+    const first = await exporter.export(doc("v1\n"), null);
     let raced = 0;
     const racing = createGitExporter({
       remote,
@@ -244,23 +321,29 @@ describe("git exporter (a real local bare repository as the remote)", () => {
         if (raced++ === 0) await pushFromElsewhere(remote, "main", { "postmortems/INC-12-checkout-failing.md": "edited by hand\n" }, "Hand edit");
       },
     });
-    await racing.export(doc("v2 from the bot\n"));
+    const out = await racing.export(doc("v2 from the bot\n"), first);
     expect(raced).toBe(2);
-    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("v2 from the bot");
-    expect(log(remote, "main").map((l) => l.split("|")[1])).toEqual(["Update postmortem for INC-12: Checkout failing", "Hand edit", "Postmortem draft for INC-12: Checkout failing"]);
+    expect(out.outcome).toBe("kept-edits");
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.md")).toBe("edited by hand");
+    expect(show(remote, "main", "postmortems/INC-12-checkout-failing.regenerated.md")).toBe("v2 from the bot");
+    expect(log(remote, "main").map((l) => l.split("|")[1])).toEqual([
+      "Regenerated postmortem draft for INC-12: Checkout failing (INC-12-checkout-failing.md has edits and is kept as it is)",
+      "Hand edit",
+      "Postmortem draft for INC-12: Checkout failing",
+    ]);
     expect(existsSync(join(cacheDir, ".git", "rebase-merge"))).toBe(false);
   });
 
   it("exports running at the same time in one process are serialized", async () => {
     const exporter = createGitExporter({ remote, cacheDir });
-    await Promise.all([1, 2, 3].map((n) => exporter.export({ incidentNumber: n, slug: `incident-${n}`, title: `Incident ${n}`, markdown: `# ${n}\n` })));
+    await Promise.all([1, 2, 3].map((n) => exporter.export({ incidentNumber: n, slug: `incident-${n}`, title: `Incident ${n}`, markdown: `# ${n}\n`, generatedAt: new Date("2026-03-01T10:00:00Z") }, null)));
     expect(git(remote, "ls-tree", "-r", "--name-only", "main").split("\n").sort()).toEqual(["postmortems/INC-1-incident-1.md", "postmortems/INC-2-incident-2.md", "postmortems/INC-3-incident-3.md"]);
     expect(log(remote, "main")).toHaveLength(3);
   });
 
   it("an unreachable remote is an ExportError that hides credentials", async () => {
     const exporter = createGitExporter({ remote: "https://bot:hunter2@127.0.0.1:1/wiki.git", cacheDir, timeoutMs: 20_000 });
-    const err = await exporter.export(doc("x")).catch((e: unknown) => e);
+    const err = await exporter.export(doc("x"), null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as Error).message).toContain("https://***@127.0.0.1:1/wiki.git");
     expect((err as Error).message).not.toContain("hunter2");
@@ -296,6 +379,14 @@ class FakeConfluence {
 
   stop(): Promise<void> {
     return new Promise((r) => this.server.close(() => r()));
+  }
+
+  /** Forgets every page and request: each test starts from an empty space (page ids from 1001). */
+  reset(): void {
+    this.pages.clear();
+    this.requests = [];
+    this.failNext = null;
+    this.nextId = 1001;
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {
@@ -339,6 +430,12 @@ class FakeConfluence {
       return this.send(res, 200, this.view(page));
     }
     const put = /^\/wiki\/rest\/api\/content\/(\d+)$/.exec(url.pathname);
+    if (req.method === "GET" && put) {
+      const page = this.pages.get(put[1]);
+      if (!page) return this.send(res, 404, { statusCode: 404, message: "No content found" });
+      const expand = url.searchParams.get("expand") ?? "";
+      return this.send(res, 200, { ...this.view(page), ...(expand.split(",").includes("body.storage") ? { body: { storage: { value: page.body, representation: "storage" } } } : {}) });
+    }
     if (req.method === "PUT" && put) {
       const page = this.pages.get(put[1]);
       if (!page) return this.send(res, 404, { statusCode: 404, message: "No content found" });
@@ -354,11 +451,7 @@ describe("Confluence exporter (against a local stand-in)", () => {
   const confluence = new FakeConfluence();
   beforeAll(() => confluence.start());
   afterAll(() => confluence.stop());
-  afterEach(() => {
-    confluence.pages.clear();
-    confluence.requests = [];
-    confluence.failNext = null;
-  });
+  afterEach(() => confluence.reset());
   const env = () => ({
     CONFLUENCE_BASE_URL: confluence.base,
     CONFLUENCE_EMAIL: "bot@example.com",
@@ -370,8 +463,8 @@ describe("Confluence exporter (against a local stand-in)", () => {
 
   it("creates the page under the parent, then updates the same page to version 2", async () => {
     const exporter = exporterFromEnv(env());
-    const first = await exporter.export(doc(markdown));
-    expect(first).toEqual({ url: `${confluence.base}/spaces/ENG/pages/1001`, location: "Confluence space ENG, page 1001", version: 1 });
+    const first = await exporter.export(doc(markdown), null);
+    expect(first).toEqual({ url: `${confluence.base}/spaces/ENG/pages/1001`, location: "Confluence space ENG, page 1001", outcome: "created", version: 1 });
 
     const [find, create] = confluence.requests;
     expect(find.method).toBe("GET");
@@ -391,8 +484,8 @@ describe("Confluence exporter (against a local stand-in)", () => {
       },
     });
 
-    const second = await exporter.export(doc(markdown.replace("Dave", "Erin")));
-    expect(second).toEqual({ url: `${confluence.base}/spaces/ENG/pages/1001`, location: "Confluence space ENG, page 1001", version: 2 });
+    const second = await exporter.export(doc(markdown.replace("Dave", "Erin")), first);
+    expect(second).toEqual({ url: `${confluence.base}/spaces/ENG/pages/1001`, location: "Confluence space ENG, page 1001", outcome: "updated", version: 2 });
     const update = confluence.requests[3];
     expect(update.method).toBe("PUT");
     expect(update.url).toBe("/wiki/rest/api/content/1001");
@@ -401,9 +494,47 @@ describe("Confluence exporter (against a local stand-in)", () => {
     expect(confluence.pages.get("1001")!.body).toContain("<td>Erin</td>");
   });
 
+  it("a page people edited (a newer version) is kept; the draft goes to a child page, updated on later exports", async () => {
+    const exporter = exporterFromEnv(env());
+    const first = await exporter.export(doc(markdown), null);
+    Object.assign(confluence.pages.get("1001")!, { version: 2, body: "<p>Our analysis, written in Confluence.</p>" });
+    const second = await exporter.export(doc(markdown.replace("Dave", "Erin")), first);
+    expect(second).toEqual({
+      url: `${confluence.base}/spaces/ENG/pages/1001`,
+      location: "Confluence space ENG, page 1001",
+      outcome: "kept-edits",
+      regenerated: { url: `${confluence.base}/spaces/ENG/pages/1002`, location: "Confluence space ENG, page 1002" },
+      version: 1,
+    });
+    expect(confluence.pages.get("1001")).toMatchObject({ version: 2, body: "<p>Our analysis, written in Confluence.</p>" });
+    expect(confluence.pages.get("1002")).toMatchObject({ title: "INC-12: Checkout failing (regenerated 2026-03-01)", ancestors: [{ id: "1001" }], version: 1 });
+    expect(confluence.pages.get("1002")!.body).toContain("<td>Erin</td>");
+    expect(confluence.requests.some((r) => r.method === "PUT" && r.url.endsWith("/1001"))).toBe(false);
+
+    // Again the same day: the edits are still kept, and the child page gets a new version.
+    const third = await exporter.export(doc(markdown.replace("Dave", "Frank")), second);
+    expect(third).toMatchObject({ outcome: "kept-edits", regenerated: { location: "Confluence space ENG, page 1002" }, version: 1 });
+    expect(confluence.pages.get("1002")).toMatchObject({ version: 2 });
+    expect(confluence.pages.get("1002")!.body).toContain("<td>Frank</td>");
+    expect(confluence.pages.get("1001")!.version).toBe(2);
+    expect(confluence.pages.size).toBe(2);
+  });
+
+  it("a page exported before the bot kept its version: kept when it differs, updated when it already says the same", async () => {
+    const exporter = exporterFromEnv(env());
+    await exporter.export(doc(markdown), null);
+    const same = await exporter.export(doc(markdown), null);
+    expect(same).toMatchObject({ outcome: "updated", version: 2 });
+
+    const kept = await exporter.export(doc(markdown.replace("Dave", "Erin")), { hash: null, version: null });
+    expect(kept).toMatchObject({ outcome: "kept-edits", regenerated: { location: "Confluence space ENG, page 1002" } });
+    expect(kept.version).toBeUndefined();
+    expect(confluence.pages.get("1001")!.body).toContain("<td>Dave</td>");
+  });
+
   it("a 503 is reported with its status and message, and is retryable", async () => {
     confluence.failNext = { status: 503, body: JSON.stringify({ statusCode: 503, message: "Service temporarily unavailable" }) };
-    const err = (await exporterFromEnv(env()).export(doc(markdown)).catch((e: unknown) => e)) as ExportError;
+    const err = (await exporterFromEnv(env()).export(doc(markdown), null).catch((e: unknown) => e)) as ExportError;
     expect(err).toBeInstanceOf(ExportError);
     expect(err.message).toContain("503");
     expect(err.message).toContain("Service temporarily unavailable");
@@ -413,25 +544,25 @@ describe("Confluence exporter (against a local stand-in)", () => {
 
   it("a 429 is retryable and carries Retry-After; a 400 is not retryable", async () => {
     confluence.failNext = { status: 429, body: "{}" };
-    const limited = (await exporterFromEnv(env()).export(doc(markdown)).catch((e: unknown) => e)) as ExportError;
+    const limited = (await exporterFromEnv(env()).export(doc(markdown), null).catch((e: unknown) => e)) as ExportError;
     expect(limited.retryable).toBe(true);
 
     confluence.failNext = { status: 400, body: JSON.stringify({ statusCode: 400, message: "Could not parse storage format" }) };
-    const err = (await exporterFromEnv(env()).export(doc(markdown)).catch((e: unknown) => e)) as ExportError;
+    const err = (await exporterFromEnv(env()).export(doc(markdown), null).catch((e: unknown) => e)) as ExportError;
     expect(err).toBeInstanceOf(ExportError);
     expect(err.message).toBe("Confluence answered 400 Bad Request to GET /rest/api/content: Could not parse storage format");
     expect(err.retryable).toBe(false);
   });
 
   it("wrong credentials: 401, not retryable, and the token is never in the message", async () => {
-    const err = (await exporterFromEnv({ ...env(), CONFLUENCE_API_TOKEN: "wrong-token" }).export(doc(markdown)).catch((e: unknown) => e)) as ExportError;
+    const err = (await exporterFromEnv({ ...env(), CONFLUENCE_API_TOKEN: "wrong-token" }).export(doc(markdown), null).catch((e: unknown) => e)) as ExportError;
     expect(err.status).toBe(401);
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("Client must be authenticated");
     expect(err.message).not.toContain("wrong-token");
   });
 
-  it("a page created by someone else in the meantime is updated instead", async () => {
+  it("a page created meantime with the same draft (another replica) is updated instead", async () => {
     const exporter = createConfluenceExporter({ baseUrl: confluence.base, email: "bot@example.com", apiToken: "s3cret-token", spaceKey: "ENG" });
     // The first lookup finds nothing; before the create arrives, the page appears.
     const realFetch = fetch;
@@ -442,12 +573,12 @@ describe("Confluence exporter (against a local stand-in)", () => {
       apiToken: "s3cret-token",
       spaceKey: "ENG",
       fetch: async (input, init) => {
-        if (calls++ === 1) await exporter.export(doc("# other\n\nfirst"));
+        if (calls++ === 1) await exporter.export(doc(markdown), null);
         return realFetch(input, init);
       },
     });
-    const out = await racing.export(doc(markdown));
-    expect(out.version).toBe(2);
+    const out = await racing.export(doc(markdown), null);
+    expect(out).toMatchObject({ outcome: "updated", version: 2 });
     expect(confluence.pages.size).toBe(1);
     // No ancestors without a parent page.
     expect((confluence.requests.find((r) => r.method === "POST")!.body as { ancestors?: unknown }).ancestors).toBeUndefined();
@@ -455,7 +586,7 @@ describe("Confluence exporter (against a local stand-in)", () => {
 
   it("a network failure is retryable", async () => {
     const down = createConfluenceExporter({ baseUrl: "http://127.0.0.1:1/wiki", email: "bot@example.com", apiToken: "t", spaceKey: "ENG" });
-    const err = (await down.export(doc(markdown)).catch((e: unknown) => e)) as ExportError;
+    const err = (await down.export(doc(markdown), null).catch((e: unknown) => e)) as ExportError;
     expect(err).toBeInstanceOf(ExportError);
     expect(err.message).toContain("Could not reach Confluence at http://127.0.0.1:1/wiki");
     expect(err.retryable).toBe(true);

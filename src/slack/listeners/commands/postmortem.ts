@@ -27,6 +27,6 @@ export const postmortem: CommandHandler<"postmortem"> = async (cmd, ctx) => {
   const queued = await postmortems.requestExport(target.id, ctx.actor);
   if (!queued) return { text: `${incidentRef(target.number)}: you asked for the postmortem draft less than a minute ago; it is on its way.` };
   return {
-    text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation})` : ""}; its link will be posted in the incident channel and added to the card.`,
+    text: `${incidentRef(target.number)}: writing the postmortem draft${target.postmortemLocation ? ` (updating ${target.postmortemLocation}, or writing next to it if people edited it)` : ""}; its link will be posted in the incident channel and added to the card.`,
   };
 };
