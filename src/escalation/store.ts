@@ -170,5 +170,5 @@ export async function notifiedBy(tx: DbClient, pageId: number): Promise<string[]
 
 /** How many pages this person started since `since` (the paging rate limit). */
 export async function countPagesBy(tx: DbClient, pagedById: string, since: Date): Promise<number> {
-  return tx.page.count({ where: { pagedById, createdAt: { gte: since } } });
+  return tx.page.count({ where: { pagedById, createdAt: { gt: since } } });
 }

@@ -130,8 +130,8 @@ describe("postmortem", () => {
     git(clone, "push", "-q", "origin", "main");
 
     await h.t.db.actionItem.create({ data: { incidentId: incident.id, text: "Make the canary mandatory", ownerId: CAROL, type: "prevent", createdById: CAROL, createdAt: h.clock.now() } });
-    h.clock.advance(60_000);
-    await h.command(`postmortem export INC-${number}`, { user: DAVE });
+    h.clock.advance(61_000); // past the one-minute export debounce
+    await h.command(`postmortem export INC-${number}`, { user: ALICE }); // the commander
     await h.deliver();
 
     // The page is as the person left it; the draft is beside it, committed by the bot.

@@ -23,6 +23,29 @@ describe("incident-bot serve", () => {
     expect(p.output()).toContain("slack-app-manifest.yml");
   });
 
+  it("with Slack half configured, stops and names what is missing (no local mode against anything)", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
+    const p = run(["serve"], { SLACK_BOT_TOKEN: "xoxb-only-half" }, cwd);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain("Slack is partly configured: SLACK_SIGNING_SECRET is missing.");
+    expect(p.output()).not.toContain("local mode");
+  });
+
+  it("without Slack credentials but with DATABASE_URL, stops instead of opening local mode on that database", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
+    const p = run(["serve"], { DATABASE_URL: "postgresql://nobody:nothing@127.0.0.1:1/none" }, cwd);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain("Local mode starts only on a fresh start");
+    expect(p.output()).toContain("INCIDENT_BOT_LOCAL=1");
+  });
+
+  it("serving Slack without DATABASE_URL needs EMBEDDED_POSTGRES=1", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
+    const p = run(["serve"], { SLACK_BOT_TOKEN: "xoxb-serve-test", SLACK_SIGNING_SECRET: "serve-test-signing-secret" }, cwd);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain("set DATABASE_URL, or EMBEDDED_POSTGRES=1");
+  });
+
   it("reports every configuration problem at once, by name", async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), "bot-cwd-"));
     const p = run(["serve"], { PORT: "nope", SLACK_BOT_TOKEN: "wrong-secret-token", SLACK_SIGNING_SECRET: "x" }, cwd);

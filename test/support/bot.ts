@@ -83,6 +83,8 @@ export interface BotRun {
   /** How often the outbox looks for due messages (default: an hour, tests deliver by hand). */
   outboxIntervalMs?: number;
   exporter?: PostmortemExporter;
+  /** Where private incidents' drafts go (none: they are not exported). */
+  privateExporter?: PostmortemExporter;
 }
 
 /** A bot on a loopback port against the stand-in, configured as production configures it. */
@@ -99,7 +101,11 @@ export async function startBot(o: { db: Db; clock: Clock; apiUrl: string; announ
     db: o.db,
     clock: o.clock,
     log,
-    postmortems: { exporter: o.exporter ?? createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }), template: DEFAULT_TEMPLATE },
+    postmortems: {
+      exporter: o.exporter ?? createDirectoryExporter({ dir: mkdtempSync(path.join(os.tmpdir(), "postmortems-")) }),
+      privateExporter: o.privateExporter ?? null,
+      template: DEFAULT_TEMPLATE,
+    },
     engine: o.engine ?? false,
     outboxIntervalMs: o.outboxIntervalMs ?? 3_600_000,
   });

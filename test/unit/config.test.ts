@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadDotEnv, missingSlackCredentials, parseConfig } from "../../src/config.ts";
+import { ConfigError, loadDotEnv, missingSlackCredentials, parseConfig, serveMode } from "../../src/config.ts";
 
 describe("configuration", () => {
   it("has defaults for everything optional", () => {
@@ -44,5 +44,38 @@ describe("configuration", () => {
     expect(loadDotEnv(file, env)).toBe(true);
     expect(env).toEqual({ PORT: "5000", SLACK_BOT_TOKEN: "xoxb-from-file", LOG_LEVEL: "debug" });
     expect(loadDotEnv(path.join(dir, "missing"), env)).toBe(false);
+  });
+});
+
+describe("what serve does with a configuration (safe defaults)", () => {
+  const slack = { SLACK_BOT_TOKEN: "xoxb-1-2", SLACK_SIGNING_SECRET: "8f742231b10e8888" };
+  const db = { DATABASE_URL: "postgresql://bot:pw@db.internal:5432/incidents" };
+  it("local mode only on a fresh start, or when asked for", () => {
+    expect(serveMode(parseConfig({}))).toEqual({ mode: "local" });
+    expect(serveMode(parseConfig({ ...db, INCIDENT_BOT_LOCAL: "1" }))).toEqual({ mode: "local" });
+    const onRealDatabase = serveMode(parseConfig(db));
+    expect(onRealDatabase).toMatchObject({ mode: "stop", manifestHelp: true });
+    expect(onRealDatabase.mode === "stop" && onRealDatabase.why).toMatch(/DATABASE_URL is\. Local mode starts only on a fresh start/);
+    expect(serveMode(parseConfig({ INCIDENT_BOT_LOCAL: "0" }))).toMatchObject({ mode: "stop", why: "Slack credentials are missing: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET." });
+  });
+
+  it("Slack half configured stops and names what is missing", () => {
+    expect(serveMode(parseConfig({ SLACK_BOT_TOKEN: "xoxb-1-2" }))).toMatchObject({ mode: "stop", why: "Slack is partly configured: SLACK_SIGNING_SECRET is missing." });
+    expect(serveMode(parseConfig({ SLACK_SIGNING_SECRET: "8f742231b10e8888" }))).toMatchObject({ mode: "stop", why: "Slack is partly configured: SLACK_BOT_TOKEN is missing." });
+  });
+
+  it("serving Slack needs DATABASE_URL, or the embedded PostgreSQL asked for by name", () => {
+    expect(serveMode(parseConfig({ ...slack, ...db }))).toEqual({ mode: "slack" });
+    expect(serveMode(parseConfig({ ...slack, EMBEDDED_POSTGRES: "1" }))).toEqual({ mode: "slack" });
+    const stop = serveMode(parseConfig(slack));
+    expect(stop).toMatchObject({ mode: "stop", manifestHelp: false });
+    expect(stop.mode === "stop" && stop.why).toMatch(/set DATABASE_URL, or EMBEDDED_POSTGRES=1/);
+  });
+
+  it("reads the page rate limit and the private announcement setting", () => {
+    expect(parseConfig({}).PAGE_RATE_LIMIT).toEqual({ count: 5, windowSeconds: 600 });
+    expect(parseConfig({ PAGE_RATE_LIMIT: "20/1h" }).PAGE_RATE_LIMIT).toEqual({ count: 20, windowSeconds: 3600 });
+    expect(() => parseConfig({ PAGE_RATE_LIMIT: "lots" })).toThrow(/PAGE_RATE_LIMIT: expected a count per duration/);
+    expect(() => parseConfig({ INCIDENT_ANNOUNCE_PRIVATE: "yes" })).toThrow(/INCIDENT_ANNOUNCE_PRIVATE/);
   });
 });

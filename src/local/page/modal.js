@@ -25,6 +25,14 @@ function inputElement(element, blockId) {
       for (const u of people()) s.append(el("option", { value: u.id, text: u.realName, selected: element.initial_user === u.id }));
       return s;
     }
+    case "checkboxes": {
+      const box = el("div.checkboxes", common);
+      for (const o of element.options ?? []) {
+        const checked = (element.initial_options ?? []).some((i) => i.value === o.value);
+        box.append(el("label.checkbox", {}, el("input", { type: "checkbox", value: o.value, checked }), textObject(o.text)));
+      }
+      return box;
+    }
     default:
       return el("p.unsupported", { text: `(${element.type} fields are not shown in the local workspace)` });
   }
@@ -90,7 +98,11 @@ export function renderModal() {
     for (const block of form.querySelectorAll(".input-block")) {
       const input = block.querySelector("[data-action-id]");
       if (!input) continue;
-      const value = input.value.trim() === "" ? null : input.value;
+      let value;
+      if (input.dataset.type === "checkboxes") {
+        const checked = [...input.querySelectorAll("input:checked")].map((box) => box.value);
+        value = checked.length ? checked : null;
+      } else value = input.value.trim() === "" ? null : input.value;
       (values[input.dataset.blockId] ??= {})[input.dataset.actionId] = value;
       // Slack's client checks required fields itself, before the app hears anything
       if (value === null && block.dataset.optional !== "true") missing[input.dataset.blockId] = "Please complete this required field.";

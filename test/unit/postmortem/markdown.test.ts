@@ -94,3 +94,15 @@ describe("Slack markup", () => {
     expect(link("INC-7", "javascript:x")).toBe("INC-7");
   });
 });
+
+describe("images", () => {
+  // An image starts with an unescaped `![`; `\![` is a `!` followed by a link.
+  const image = /(?<!\\)!\[/;
+  it("a `!` typed before a link (or before a link the draft makes) never makes an image", () => {
+    expect(inlineText("Look![pixel](https://evil.example.com/p.png)")).not.toMatch(image);
+    expect(inlineText("Look!<https://evil.example.com/p.png|pixel>")).not.toMatch(image);
+    const line = `${inlineText("Down again!")}${link("INC-3", "https://wiki.example.com/inc-3")}`;
+    expect(line).toBe("Down again\\![INC-3](https://wiki.example.com/inc-3)");
+    expect(line).not.toMatch(image);
+  });
+});
