@@ -8,7 +8,8 @@ import type { Config } from "./config.ts";
 import { ConfigError } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { DatabaseClock } from "./db/clock.ts";
-import { enqueueNow } from "./db/outbox.ts";
+import { enqueueNow, LANES } from "./db/outbox.ts";
+import { onCommit, type Wake } from "./db/tx.ts";
 import { AuthCircuit } from "./engine/circuit.ts";
 import { Engine } from "./engine/engine.ts";
 import { readinessChecker, type Readiness } from "./engine/health.ts";
@@ -140,10 +141,13 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     onWork: () => outbox.kick(),
     beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
   });
-  const afterWrite = () => {
-    outbox.kick();
-    engine.rearm();
+  // What a commit wrote goes out at once, and a new page's first step is taken at once.
+  const whenCommitted = (woken: ReadonlySet<Wake>) => {
+    outbox.kick(LANES.filter((lane) => woken.has(lane)));
+    if (woken.has("engine")) engine.rearm();
+    if (woken.has("access")) actors.forgetAccess();
   };
+  let stopListening = () => {};
   const readiness = readinessChecker({
     db,
     clock,
@@ -177,7 +181,6 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     actors,
     clock,
     log,
-    afterWrite,
     say: (entries) => enqueueNow(db, entries, clock.now()),
   };
   const slack = createSlackApp(services, {
@@ -202,6 +205,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     serveHealth,
     async start(port, host) {
       if (clock instanceof DatabaseClock) await clock.sync().catch((err) => log.warn(`could not read the database's clock: ${(err as Error).message}`));
+      stopListening = onCommit(db, whenCommitted);
       const listening = await slack.start(port, host);
       circuit.start();
       outbox.start(deps.outboxIntervalMs ?? 1000);
@@ -209,6 +213,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
       return listening;
     },
     async stop() {
+      stopListening();
       await slack.stop();
       circuit.stop();
       await engine.stop();

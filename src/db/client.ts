@@ -9,7 +9,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type Db = PrismaClient;
-export type { Prisma } from "../generated/prisma/client.ts";
+export { Prisma } from "../generated/prisma/client.ts";
 
 export interface DbOptions {
   max?: number;

@@ -30,6 +30,8 @@ export interface EmbeddedPostgresOptions {
    * machine may lose or corrupt the data. Only for clusters that are thrown away (the tests).
    */
   durable?: boolean;
+  /** More server settings (`-c name=value`), e.g. for a benchmark's statistics. */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -320,6 +322,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     [
       ...["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", ""],
       ...["-c", "max_connections=200", "-c", `fsync=${onOff}`, "-c", `synchronous_commit=${onOff}`, "-c", `full_page_writes=${onOff}`],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
     { ...ids, env, stdio: ["ignore", "pipe", "pipe"] },
   );

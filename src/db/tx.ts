@@ -31,9 +31,43 @@ export interface TransactionOptions {
   maxWaitMs?: number;
 }
 
+/**
+ * What a transaction wrote that this process should act on as soon as it commits: messages in an
+ * outbox lane (deliver them), a page whose first step is due (arm the engine), or the access rules
+ * (forget what was remembered of them). Other processes find the same on their next pass; this
+ * only spares the wait.
+ */
+export type Wake = "pages" | "channel" | "exports" | "engine" | "access";
+type CommitListener = (woken: ReadonlySet<Wake>) => void;
+
+const wakesOf = new WeakMap<object, Set<Wake>>();
+const listenersOf = new WeakMap<object, Set<CommitListener>>();
+
+/** Says what `tx` wrote, for the listeners told after it commits (nothing if it rolls back). */
+export function wakeAfterCommit(tx: Tx, what: Wake): void {
+  wakesOf.get(tx)?.add(what);
+}
+
+/** Tells `listener` what each committed transaction on `db` wrote. Returns the unsubscribe. */
+export function onCommit(db: Db, listener: CommitListener): () => void {
+  let listeners = listenersOf.get(db);
+  if (!listeners) listenersOf.set(db, (listeners = new Set()));
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 /** Runs `fn` as one transaction: a unit of work either happens whole or not at all. */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-  return db.$transaction(fn, { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 });
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  const woken = new Set<Wake>();
+  const result = await db.$transaction(
+    (tx) => {
+      wakesOf.set(tx, woken);
+      return fn(tx);
+    },
+    { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 },
+  );
+  if (woken.size > 0) for (const listener of listenersOf.get(db) ?? []) listener(woken);
+  return result;
 }
 
 /** The first time a request is seen, or the answer given to it the first time. */

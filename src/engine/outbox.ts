@@ -11,7 +11,7 @@
 //   has expired.
 // - Lanes (outbox-store.ts): pages, channel messages and exports are claimed and delivered
 //   independently, each with its own concurrency; within a lane an incident's messages keep
-//   their order.
+//   their order (card edits, which show the incident as it is, hold back none after them).
 // - Failures: a transient one (429 with Retry-After, 5xx, network, a timeout) is retried with
 //   back-off for as long as it lasts; one that cannot succeed (channel_not_found, missing_scope…)
 //   is marked failed and reported; Slack refusing the bot's token opens the auth circuit
@@ -394,9 +394,9 @@ export class Outbox {
     this.claiming.set(lane, work);
   }
 
-  /** Asks every lane to deliver what is due (after a commit, on the interval, when Slack is back). */
-  kick(): void {
-    for (const lane of LANES) this.pump(lane);
+  /** Asks these lanes (default: every lane) to deliver what is due (after a commit, on the interval, when Slack is back). */
+  kick(lanes: readonly Lane[] = LANES): void {
+    for (const lane of lanes) this.pump(lane);
   }
 
   /** Waits until nothing is being claimed or delivered (for tests and shutdown). */

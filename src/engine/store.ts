@@ -3,7 +3,7 @@
 // engine/outbox.ts; nothing here calls anything outside the database.
 import type { Db, Prisma } from "../db/client.ts";
 
-import { LANES, type Lane } from "../db/outbox.ts";
+import { LANES, UNORDERED_KINDS, type Lane } from "../db/outbox.ts";
 import type { Tx } from "../db/tx.ts";
 
 export interface OutboxMessage {
@@ -59,7 +59,8 @@ export async function claimDue(db: Db, o: ClaimOptions): Promise<OutboxMessage[]
                AND (c.locked_until IS NULL OR c.locked_until <= ${o.now})
                AND NOT (c.id = ANY(${(o.skip ?? []).map(String)}::bigint[]))
                AND NOT EXISTS (SELECT 1 FROM outbox_message e
-                                WHERE e.incident_id = c.incident_id AND e.lane = c.lane AND e.state = 'pending' AND e.id < c.id)
+                                WHERE e.incident_id = c.incident_id AND e.lane = c.lane AND e.state = 'pending' AND e.id < c.id
+                                  AND e.kind <> ALL(${UNORDERED_KINDS}::text[]))
              ORDER BY c.next_attempt_at, c.id
              LIMIT ${o.limit}
              FOR UPDATE OF c SKIP LOCKED) due

@@ -2,7 +2,7 @@
 // Set-based where the engine needs it: a batch of due pages is claimed, notified and moved on in a
 // handful of statements, whatever its size.
 import type { Db, Prisma } from "../db/client.ts";
-import type { DbClient, Tx } from "../db/tx.ts";
+import { wakeAfterCommit, type DbClient, type Tx } from "../db/tx.ts";
 import type { FrozenPolicy, PageState } from "./steps.ts";
 
 export interface PageRow {
@@ -125,6 +125,7 @@ export interface NewPage {
 
 /** A page whose first step is due at once. */
 export async function createPage(tx: Tx, p: NewPage): Promise<PageRow> {
+  wakeAfterCommit(tx, "engine");
   return toPageRow(
     await tx.page.create({
       data: { ...p, policy: p.policy as unknown as Prisma.InputJsonValue, state: "escalating", nextStepAt: p.createdAt },

@@ -160,48 +160,72 @@ export class IncidentService {
   }
 
   /**
-   * Applies a change to an incident. The incident row is locked for the transaction, so two people
-   * changing it at once are applied one after the other and neither change is lost.
+   * Applies a change to an incident: by id, as just read by `resolveTarget`, or the incident of the
+   * channel where the command was typed. The incident row is locked for the transaction, so two
+   * people changing it at once are applied one after the other and neither change is lost.
    */
-  async change(incidentId: number, change: Change, by: Actor, requestKey?: string): Promise<{ incident: Incident; events: TimelineEvent[]; duplicate: boolean }> {
+  async change(
+    target: number | Incident | { channelId: string },
+    change: Change,
+    by: Actor,
+    requestKey?: string,
+  ): Promise<{ incident: Incident; events: TimelineEvent[]; duplicate: boolean }> {
     const now = this.opts.clock.now();
     const actorId = by.userId;
-    const seen = await this.byId(incidentId);
-    if (!seen) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
-    await this.mustSee(seen, by);
-    return inTransaction(this.db, async (tx) => {
+    let which: number | { channelId: string };
+    if (typeof target === "number" || "id" in target) {
+      const seen = typeof target === "number" ? await this.byId(target) : target;
+      if (!seen) throw new UserError("not_found", `There is no incident with id ${target}.`);
+      await this.mustSee(seen, by);
+      which = seen.id;
+    } else {
+      which = target;
+    }
+    const result = await inTransaction(this.db, async (tx) => {
+      const current = await lockIncident(tx, which);
+      if (!current) return null;
+      // Typed in the incident's own channel: only the people in it can (a private one's included).
+      if (typeof which !== "number") enforce(maySeeIncident(by, { ref: incidentRef(current.number), private: current.private }, true));
+      // A repeat of the request changes nothing (its answer is the incident as it is).
       const claim = await claimRequest(tx, requestKey, now);
-      if (!claim.first) return { incident: (await incidentById(tx, incidentId))!, events: [], duplicate: true };
-      const current = await lockIncident(tx, incidentId);
-      if (!current) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
+      if (!claim.first) return { incident: current, events: [], duplicate: true };
+      const incidentId = current.id;
       // Who may: decided on the incident as it is now (locked), with the rota's admins.
       const action = RESPONDER_CHANGES[change.kind];
-      const rules = { admins: (await loadAccess(tx))?.admins ?? [] };
-      enforce(action ? mayRespond(by, action, { ref: incidentRef(current.number), ...current }, rules) : mayUseBot(by));
+      if (action) enforce(mayRespond(by, action, { ref: incidentRef(current.number), ...current }, { admins: (await loadAccess(tx))?.admins ?? [] }));
+      else enforce(mayUseBot(by));
       const decision = decide(stateOf(current), change);
       if (!decision.ok) throw new UserError("forbidden_transition", decision.error);
       const next = decision.state;
       const statusEvent = decision.events.find((e) => e.kind === "status_changed");
       const to = statusEvent?.kind === "status_changed" ? statusEvent : null;
-      const incident = await updateIncident(tx, incidentId, {
-        severity: next.severity,
-        status: next.status,
-        commanderId: next.commanderId,
-        commsLeadId: next.commsLeadId,
-        scribeId: next.scribeId,
-        resolution: next.resolution,
-        ...(to?.to === "resolved" ? { resolvedAt: now } : {}),
-        ...(to?.to === "investigating" && to.from === "resolved" ? { resolvedAt: null } : {}),
-        ...(to?.to === "closed" ? { closedAt: now } : {}),
-      });
+      // A note or a status update adds to the timeline and leaves the incident (and its card) as it is.
+      const changed = to !== null || (Object.keys(next) as (keyof IncidentState)[]).some((k) => next[k] !== stateOf(current)[k]);
+      const incident = !changed
+        ? current
+        : await updateIncident(tx, incidentId, {
+            severity: next.severity,
+            status: next.status,
+            commanderId: next.commanderId,
+            commsLeadId: next.commsLeadId,
+            scribeId: next.scribeId,
+            resolution: next.resolution,
+            ...(to?.to === "resolved" ? { resolvedAt: now } : {}),
+            ...(to?.to === "investigating" && to.from === "resolved" ? { resolvedAt: null } : {}),
+            ...(to?.to === "closed" ? { closedAt: now } : {}),
+          });
       const events = await addTimelineEvents(tx, incidentId, actorId, now, decision.events);
       if (to && (to.to === "resolved" || to.to === "closed")) {
         await this.opts.pager?.cancelForIncident(tx, incidentId, `the incident was ${to.to}`, actorId, now);
       }
       await enqueue(tx, this.messagesFor(incident, events), now);
-      await rememberResponse(tx, requestKey, { incidentId, version: incident.version });
       return { incident, events, duplicate: false };
     });
+    if (!result) {
+      if (typeof which === "number") throw new UserError("not_found", `There is no incident with id ${which}.`);
+      throw await this.notAnIncidentChannel(by);
+    }
+    return result;
   }
 
   /** The Slack messages a change causes: the card edited in place, invitations, posts. */
@@ -286,7 +310,11 @@ export class IncidentService {
       await this.mustSee(here, by);
       return here;
     }
-    throw new UserError("not_found", `This channel is not an incident channel, so say which incident: add \`INC-<n>\` to the command. ${await this.openListSentence(by)}`);
+    throw await this.notAnIncidentChannel(by);
+  }
+
+  private async notAnIncidentChannel(by: Actor): Promise<UserError> {
+    return new UserError("not_found", `This channel is not an incident channel, so say which incident: add \`INC-<n>\` to the command. ${await this.openListSentence(by)}`);
   }
 
   private async openListSentence(by: Actor): Promise<string> {

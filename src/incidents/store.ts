@@ -1,6 +1,6 @@
 // The incidents' tables: incident and timeline_event. The only file that reads or writes them;
 // rows become domain types here, in one function each.
-import type { Prisma } from "../db/client.ts";
+import { Prisma } from "../db/client.ts";
 import { advisoryLock, type DbClient, type Tx } from "../db/tx.ts";
 import type { Incident } from "./incident.ts";
 import { OPEN_STATUSES, type IncidentState, type Severity, type Status } from "./lifecycle.ts";
@@ -52,12 +52,31 @@ export async function incidentsDeclaredBefore(db: DbClient, before: Date, except
 }
 
 /**
- * Locks the incident's row for the transaction and reads it: two people changing one incident at
- * once are applied one after the other, and neither change is lost.
+ * Locks the incident's row for the transaction and reads it (by id, or by its channel): two people
+ * changing one incident at once are applied one after the other, and neither change is lost.
  */
-export async function lockIncident(tx: Tx, id: number): Promise<Incident | null> {
-  await tx.$queryRaw`SELECT id FROM incident WHERE id = ${id} FOR UPDATE`;
-  return incidentById(tx, id);
+export function lockIncident(tx: Tx, which: number | { channelId: string }): Promise<Incident | null> {
+  return readLocked(tx, which, Prisma.sql`FOR UPDATE`);
+}
+
+/**
+ * Reads the incident once no transaction is changing it (a share lock, waited for and released at
+ * once): what is rendered from it includes a change that was being written as it was asked for.
+ */
+export function settledIncident(db: DbClient, id: number): Promise<Incident | null> {
+  return readLocked(db, id, Prisma.sql`FOR SHARE`);
+}
+
+async function readLocked(db: DbClient, which: number | { channelId: string }, lock: Prisma.Sql): Promise<Incident | null> {
+  const where = typeof which === "number" ? Prisma.sql`id = ${which}` : Prisma.sql`channel_id = ${which.channelId}`;
+  const rows = await db.$queryRaw<Incident[]>`
+    SELECT id, number, title, description, severity::text AS severity, status::text AS status, commander_id AS "commanderId",
+           comms_lead_id AS "commsLeadId", scribe_id AS "scribeId", service, channel_name AS "channelName", channel_id AS "channelId",
+           card_ts AS "cardTs", resolution, declared_by_id AS "declaredById", declared_at AS "declaredAt", resolved_at AS "resolvedAt",
+           closed_at AS "closedAt", version, private, postmortem_location AS "postmortemLocation", postmortem_url AS "postmortemUrl",
+           postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion"
+      FROM incident WHERE ${where} ${lock}`;
+  return rows[0] ?? null;
 }
 
 /** The next incident number: one declaration at a time takes it, so numbers have no gaps. */

@@ -3,7 +3,7 @@
 // client or a transaction client, so callers choose the transaction. Rows are turned into the
 // pure types of schedule.ts and rota-file.ts.
 import type { Prisma } from "../db/client.ts";
-import type { DbClient, Tx } from "../db/tx.ts";
+import { wakeAfterCommit, type DbClient, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
 import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
@@ -301,6 +301,7 @@ export interface RotaWrite {
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
+  wakeAfterCommit(tx, "access"); // admins and owners may have changed
   for (const s of w.schedules) {
     const layers = s.layers as unknown as Prisma.InputJsonValue;
     const owners = s.owners as Prisma.InputJsonValue;

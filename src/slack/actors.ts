@@ -14,6 +14,8 @@ import type { SlackIdentity } from "./web-client.ts";
 export type SlackActor = Actor;
 
 const REMEMBER_MS = 60_000;
+/** The user groups the access rules name: read from the database at most this often (a rota applied here is seen at once). */
+const ACCESS_REMEMBER_MS = 10_000;
 
 interface Remembered<T> {
   at: number;
@@ -24,6 +26,7 @@ export class SlackActors {
   private readonly people = new Map<string, Remembered<{ guest: boolean; teamId: string | null }>>();
   private readonly groups = new Map<string, Remembered<string[]>>();
   private readonly channels = new Map<string, Remembered<string[]>>();
+  private access: Remembered<string[]> | null = null;
 
   constructor(
     private readonly opts: {
@@ -72,6 +75,21 @@ export class SlackActors {
     });
   }
 
+  /** Forget the access rules' user groups (a rota was applied). */
+  forgetAccess(): void {
+    this.access = null;
+  }
+
+  private groupsInAccess(): Promise<string[]> {
+    const now = Date.now();
+    if (this.access && now - this.access.at < ACCESS_REMEMBER_MS) return this.access.value;
+    const value = this.opts.groupsInAccess();
+    const entry = { at: now, value };
+    this.access = entry;
+    value.catch(() => this.access === entry && (this.access = null));
+    return value;
+  }
+
   /** Forget what is known of a channel's members (someone was just invited). */
   forgetChannel(channelId: string): void {
     this.channels.delete(channelId);
@@ -110,7 +128,7 @@ export class SlackActors {
   }
 
   private async groupsOf(userId: string): Promise<Set<string>> {
-    const named = await this.opts.groupsInAccess().catch(() => [] as string[]);
+    const named = await this.groupsInAccess().catch(() => [] as string[]);
     const inGroups = await Promise.all(
       named.map(async (g) => {
         try {

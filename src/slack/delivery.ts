@@ -11,13 +11,13 @@ import { PermanentFailure, type FailureReporter, type Handler } from "../engine/
 import { pageById } from "../escalation/store.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
-import { incidentByChannel, incidentById, recordCard, recordChannel, timelineEvents } from "../incidents/store.ts";
+import { incidentByChannel, incidentById, recordCard, recordChannel, settledIncident, timelineEvents } from "../incidents/store.ts";
 import { announcement, channelText, fitMessage, incidentCard, pageMessage } from "../incidents/views.ts";
 import type { Logger } from "../log.ts";
 import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
-async function loadIncident(db: DbClient, id: number | null): Promise<Incident> {
-  const incident = id === null ? null : await incidentById(db, id);
+async function loadIncident(db: DbClient, id: number | null, read = incidentById): Promise<Incident> {
+  const incident = id === null ? null : await read(db, id);
   if (!incident) throw new PermanentFailure(`incident ${id} no longer exists`, "incident_not_found");
   return incident;
 }
@@ -115,9 +115,10 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Lo
     },
 
     async "incident.update_card"({ db, message }) {
-      const incident = await loadIncident(db, message.incidentId);
+      // Edits render the incident as it is now (a change being written included: edits are
+      // coalesced, see db/outbox.ts), so a late edit never shows an older state.
+      const incident = await loadIncident(db, message.incidentId, settledIncident);
       const channel = needChannel(incident);
-      // Edits render the incident as it is now, so a late edit never shows an older state.
       const card = incidentCard(incident);
       if (!incident.cardTs) {
         const res = await slack.chat.postMessage({ channel, text: card.text, blocks: card.blocks });

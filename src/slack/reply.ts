@@ -1,6 +1,6 @@
 // Answering people: one place turns what a handler did into what Slack shows. A user error is an
 // ephemeral answer that says what would work; anything else is logged and answered with an
-// apology (nothing was changed); either way the outbox is kicked once, after the work. Commands
+// apology (nothing was changed). Commands
 // are answered within Slack's 3 seconds: in the acknowledgement when the work is done in time,
 // otherwise the request is acknowledged first and the answer follows.
 import type { KnownBlock } from "@slack/types";
@@ -25,7 +25,7 @@ export function replyBody(reply: Reply): Record<string, unknown> {
 /** Runs a handler: its reply, a user error's message, or the apology (after logging the error). */
 export async function handle(
   work: () => Promise<Reply | null>,
-  opts: { log: Logger; what: string; afterWrite: () => void; apology?: string },
+  opts: { log: Logger; what: string; apology?: string },
 ): Promise<Reply | null> {
   try {
     return await work();
@@ -33,8 +33,6 @@ export async function handle(
     if (isUserError(err)) return { text: err.message };
     opts.log.error(`${opts.what} failed: ${(err as Error).stack ?? err}`);
     return { text: opts.apology ?? APOLOGY };
-  } finally {
-    opts.afterWrite();
   }
 }
 

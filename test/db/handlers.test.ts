@@ -2,6 +2,7 @@
 // asked where, and returns what to answer; one wrapper turns refusals into answers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
+import { onCommit } from "../../src/db/tx.ts";
 import { UserError } from "../../src/errors.ts";
 import { EscalationService } from "../../src/escalation/service.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
@@ -24,7 +25,6 @@ let t: TestDatabase;
 let services: ListenerContext;
 const log = memoryLogger();
 const clock = new ManualClock("2026-04-01T09:00:00Z");
-let writes = 0;
 
 beforeAll(async () => {
   t = await freshDatabase();
@@ -41,7 +41,6 @@ beforeAll(async () => {
     actors: new SlackActors({ slack: unused, identity: new SlackIdentity(unused), groupsInAccess: async () => [], clock, log }),
     clock,
     log,
-    afterWrite: () => void writes++,
     say: async () => undefined,
   };
 });
@@ -83,19 +82,26 @@ describe("command handlers", () => {
     expect(note.inChannel).toBe(false);
   });
 
-  it("a refusal is a user error with a code; the wrapper answers it and kicks the outbox once", async () => {
-    const { text } = await runCommand(parsed("declare Cache miss storm sev3"), ctx());
-    const number = Number(/INC-(\d+)/.exec(text)![1]);
-    await expect(runCommand(parsed(`close INC-${number}`), ctx())).rejects.toMatchObject({ code: "forbidden_transition" });
-    await expect(runCommand(parsed("sev 1 INC-999999"), ctx())).rejects.toMatchObject({ code: "not_found" });
-    const before = writes;
-    const reply = await handle(() => runCommand(parsed(`close INC-${number}`), ctx()), { log, what: "close", afterWrite: services.afterWrite });
-    expect(reply?.text).toMatch(/^Resolve the incident before closing it/);
-    expect(writes).toBe(before + 1);
+  it("a refusal is a user error with a code that the wrapper answers; only a commit says what it wrote", async () => {
+    const woken: string[][] = [];
+    const stop = onCommit(t.db, (w) => void woken.push([...w].sort()));
+    try {
+      const { text } = await runCommand(parsed("declare Cache miss storm sev3"), ctx());
+      const number = Number(/INC-(\d+)/.exec(text)![1]);
+      expect(woken).toEqual([["channel"]]); // the channel, the card: delivered at once
+      await expect(runCommand(parsed(`close INC-${number}`), ctx())).rejects.toMatchObject({ code: "forbidden_transition" });
+      await expect(runCommand(parsed("sev 1 INC-999999"), ctx())).rejects.toMatchObject({ code: "not_found" });
+      const reply = await handle(() => runCommand(parsed(`close INC-${number}`), ctx()), { log, what: "close" });
+      expect(reply?.text).toMatch(/^Resolve the incident before closing it/);
+      await runCommand(parsed(`note INC-${number} the cache hit rate is back`), ctx());
+      expect(woken).toEqual([["channel"]]); // refusals roll back; a note sends nothing
+    } finally {
+      stop();
+    }
   });
 
   it("anything else is logged and answered with an apology", async () => {
-    const reply = await handle(() => Promise.reject(new Error("connection reset")), { log, what: "/incident sev", afterWrite: () => undefined });
+    const reply = await handle(() => Promise.reject(new Error("connection reset")), { log, what: "/incident sev" });
     expect(reply?.text).toBe("Something went wrong on our side and nothing was changed. Please try again in a moment.");
     expect(log.lines.some((l) => l.startsWith("error /incident sev failed: Error: connection reset"))).toBe(true);
   });

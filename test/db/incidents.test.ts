@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.ts";
 import { replay } from "../../src/incidents/lifecycle.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
+import { lockIncident } from "../../src/incidents/store.ts";
 import { UserError } from "../../src/errors.ts";
 import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
@@ -64,10 +65,20 @@ describe("changing", () => {
     const state = replay(timeline.map((e) => e.data));
     const row = await svc.byId(incident.id);
     expect(state).toEqual({ title: row!.title, severity: row!.severity, status: row!.status, commanderId: row!.commanderId, commsLeadId: row!.commsLeadId, scribeId: row!.scribeId, resolution: row!.resolution });
-    // the card is edited for each change that shows on it; the update is posted and announced
+    // six changes show on the card: one edit waits for them all (it shows the incident as it is
+    // when it goes out); the update is posted and announced
     const kinds = (await t.db.outboxMessage.findMany({ where: { incidentId: incident.id }, orderBy: { id: "asc" } })).map((m) => m.kind);
-    expect(kinds.filter((k) => k === "incident.update_card").length).toBe(6);
+    expect(kinds.filter((k) => k === "incident.update_card").length).toBe(1);
     expect(kinds.filter((k) => k === "incident.post").length).toBe(1);
+  });
+
+  it("locking an incident reads every field of it, as a plain read does", async () => {
+    const { incident } = await svc.declare({ title: "Every field", severity: "SEV2", description: "all of it", service: null }, member("U1"));
+    await svc.change(incident.id, { kind: "resolve", text: "fixed" }, member("U1"));
+    const read = await svc.byId(incident.id);
+    const locked = await t.db.$transaction((tx) => lockIncident(tx, incident.id));
+    expect(locked).toEqual(read);
+    expect(Object.keys(locked!).sort()).toEqual(Object.keys(t.db.incident.fields).sort());
   });
 
   it("refuses a forbidden change and writes nothing", async () => {
@@ -95,7 +106,7 @@ describe("changing", () => {
     // the second severity change saw the first one: from = the first's to
     expect((sevChanges[1].data as { from: string }).from).toBe((sevChanges[0].data as { to: string }).to);
     const row = await svc.byId(incident.id);
-    expect(row!.version).toBe(1 + 22);
+    expect(row!.version).toBe(1 + 2); // notes add to the timeline and leave the incident as it was
     expect(row!.severity).toBe((sevChanges[1].data as { to: string }).to);
   });
 

@@ -56,6 +56,33 @@ describe("outbox", () => {
     expect(new Set(delivered.map((d) => d.by)).size).toBe(2);
   });
 
+  it("card edits coalesce: one waits at a time, at most one a second goes out, and none holds back later messages", async () => {
+    const i = await incident(90);
+    const edit = (v: number) => t.db.$transaction((tx) => enqueue(tx, [{ key: `card:${i.id}:v${v}`, kind: "incident.update_card", incidentId: i.id }], clock.now()));
+    const sent: string[] = [];
+    const record: Handler = async ({ message }) => void sent.push(message.kind === "record" ? String(message.payload.k) : "card");
+    const box = new Outbox({ db: t.db, clock, log: memoryLogger(), handlers: { record, "incident.update_card": record } });
+    // a burst: 20 edits over 2 s, delivered as they come
+    for (let v = 1; v <= 20; v++) {
+      await edit(v);
+      if (v === 5) await t.db.$transaction((tx) => enqueue(tx, [{ key: `post:${i.id}`, kind: "record", incidentId: i.id, payload: { k: "post" } }], clock.now()));
+      await box.drain();
+      // the post went out at once, ahead of the card edit waiting its turn
+      if (v === 5) expect(sent).toContain("post");
+      clock.advance(100);
+    }
+    expect(await t.db.outboxMessage.count({ where: { incidentId: i.id, kind: "incident.update_card" } })).toBeLessThanOrEqual(3);
+    clock.advance(1_000);
+    await box.drain();
+    // the first at once, then one per second at most: 20 edits in 2 s are at most 3
+    expect(sent.filter((s) => s === "card").length).toBeLessThanOrEqual(3);
+    expect(sent.filter((s) => s === "card").length).toBeGreaterThanOrEqual(2);
+    expect(await t.db.outboxMessage.count({ where: { incidentId: i.id, state: "pending" } })).toBe(0);
+    // the last edit went out after the last change: it rendered the final state
+    const last = await t.db.outboxMessage.findFirst({ where: { incidentId: i.id, kind: "incident.update_card" }, orderBy: { id: "desc" } });
+    expect(last!.sentAt!.getTime()).toBeGreaterThan(clock.now().getTime() - 1_001);
+  });
+
   it("the same key recorded twice is one message", async () => {
     const i = await incident(10);
     for (let n = 0; n < 3; n++) await t.db.$transaction((tx) => enqueue(tx, [{ key: "once", kind: "record", incidentId: i.id }], clock.now()));

@@ -108,6 +108,8 @@ describe("an incident from declaration to close", () => {
       expect(reply.text).toContain(part);
     }
     await h.deliver();
+    h.clock.advance(1_000); // the card is edited at most once a second
+    await h.deliver();
     const card = h.slack.messages(channelId).find((m) => m.ts === cardTs)!;
     expect(blocksText(card.blocks)).toContain("Closed");
     expect(card.blocks!.some((b: any) => b.type === "actions")).toBe(false);

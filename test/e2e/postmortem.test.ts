@@ -100,6 +100,8 @@ describe("postmortem", () => {
     expect(log).toMatch(new RegExp(`incident-bot\\|.*INC-${number}`));
     // the link is posted in the incident channel and added to the card
     expect(h.slack.messages(channelId).some((m) => m.text.includes(updated.postmortemUrl!))).toBe(true);
+    h.clock.advance(1_000); // the card is edited at most once a second
+    await h.deliver();
     const card = h.slack.messages(channelId).find((m) => m.ts === updated.cardTs)!;
     expect(JSON.stringify(card.blocks)).toContain(updated.postmortemUrl!);
   });

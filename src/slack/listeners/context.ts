@@ -1,5 +1,5 @@
-// What every listener is given: the services, the Slack users directory, and what to do after a
-// write (deliver its messages, look again for the next due step).
+// What every listener is given: the services, the Slack users directory, who is asking. (What a
+// write causes is delivered after its commit: see onCommit in db/tx.ts.)
 import type { Clock } from "../../clock.ts";
 import type { OutboxEntry } from "../../db/outbox.ts";
 import type { EscalationService } from "../../escalation/service.ts";
@@ -25,6 +25,4 @@ export interface ListenerContext extends Services {
   say(entries: OutboxEntry[]): Promise<void>;
   clock: Clock;
   log: Logger;
-  /** After a transaction committed: deliver its messages, and look again for the next due step. */
-  afterWrite(): void;
 }

@@ -35,7 +35,7 @@ async function act(value: ButtonValue | null, toChange: (current: Status) => Cha
   const change = toChange(incident.status);
   if (!change) return null; // already in that state: a second click of the same button
   if (change.kind === "severity" && incident.severity === change.to) return null;
-  await incidents.change(incident.id, change, ctx.actor, `action:${ctx.triggerId}`);
+  await incidents.change(incident, change, ctx.actor, `action:${ctx.triggerId}`);
   return null;
 }
 

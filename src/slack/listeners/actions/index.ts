@@ -21,7 +21,7 @@ export function registerActions(app: App, services: ListenerContext): void {
           const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
           return click(valueOf(body), { userId: body.user.id, actor, triggerId: body.trigger_id, services });
         },
-        { log, what: `the ${String(matcher)} action`, afterWrite: services.afterWrite, apology },
+        { log, what: `the ${String(matcher)} action`, apology },
       );
       const channel = body.channel?.id ?? body.container?.channel_id;
       if (reply && channel) {

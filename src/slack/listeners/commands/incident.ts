@@ -10,10 +10,11 @@ import type { CommandContext, CommandHandler } from "./types.ts";
 /** Applies a change to the incident named (or this channel's) and says what changed. */
 async function change(incidentNumber: number | null, change: Change, ctx: CommandContext): Promise<Reply> {
   const { incidents } = ctx.services;
-  const target = await incidents.resolveTarget(ctx.channelId, incidentNumber, ctx.actor);
-  const result = await incidents.change(target.id, change, ctx.actor, ctx.requestKey);
+  // This channel's incident is found (and locked) in the change's own transaction.
+  const target = incidentNumber === null && ctx.channelId ? { channelId: ctx.channelId } : await incidents.resolveTarget(ctx.channelId, incidentNumber, ctx.actor);
+  const result = await incidents.change(target, change, ctx.actor, ctx.requestKey);
   if (result.duplicate) return { text: `${incidentRef(result.incident.number)}: already done.` };
-  const elsewhere = target.channelId !== ctx.channelId;
+  const elsewhere = result.incident.channelId !== ctx.channelId;
   return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
 }
 

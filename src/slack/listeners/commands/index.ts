@@ -68,7 +68,7 @@ export function registerCommands(app: App, services: ListenerContext): void {
     };
     await answerWithin(
       ack as never,
-      () => handle(work, { log, what: `/incident ${cmd.verb}`, afterWrite: services.afterWrite }),
+      () => handle(work, { log, what: `/incident ${cmd.verb}` }),
       (reply) => client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: reply.text }).then(() => undefined),
       log,
     );

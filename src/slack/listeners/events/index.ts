@@ -9,6 +9,5 @@ export function registerEvents(app: App, services: ListenerContext): void {
   app.event("app_mention", async ({ event, body }) => {
     const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
     await services.say([{ key: `event:${eventId}`, kind: "slack.post", payload: { channel: event.channel, threadTs: event.thread_ts ?? event.ts, text: MENTION_REPLY } }]);
-    services.afterWrite();
   });
 }

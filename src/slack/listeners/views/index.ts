@@ -9,7 +9,6 @@ export function registerViews(app: App, services: ListenerContext): void {
     app.view(callbackId, async ({ ack, body, view }) => {
       const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
       const answer = await form({ userId: body.user.id, actor, viewId: view.id, values: view.state.values as FormValues, privateMetadata: view.private_metadata, services });
-      services.afterWrite();
       await ack(answer ? { response_action: "errors", errors: answer.errors } : undefined);
     });
   listen(ACTIONS.declareView, declareForm);
