@@ -4,6 +4,7 @@ import { loadConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { openRuntime } from "../runtime.ts";
 import { guard, processIo, type CliIo } from "./args.ts";
+import { doctorCommand } from "./doctor.ts";
 import { oncallCommand } from "./oncall.ts";
 import { outboxCommand } from "./outbox.ts";
 import { postmortemCommand } from "./postmortem.ts";
@@ -14,6 +15,9 @@ export const USAGE = `Usage: incident-bot <command>
 Commands:
   serve      apply pending migrations, then serve Slack (what \`npm start\` runs)
   migrate    apply pending database migrations and exit
+  doctor [--timeout <seconds>] [--json]
+             check the database and migrations, the Slack token and scopes, the announce channel,
+             the postmortem exporter and the rota's people; exits 1 when a check fails
   rota plan <file> [--prune]
              validate a rota file and print what applying it would change
   rota apply <file> [--prune]
@@ -56,6 +60,8 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
   switch (command) {
     case "migrate":
       return migrateCommand(io);
+    case "doctor":
+      return doctorCommand(rest, io);
     case "rota":
       return rotaCommand(rest, io);
     case "oncall":

@@ -92,3 +92,43 @@ export async function migrate(databaseUrl: string, dir = migrationsDir): Promise
     await client.end();
   }
 }
+
+/** A migration recorded in the database (rolled-back ones left out). */
+export interface AppliedMigration {
+  name: string;
+  checksum: string;
+  /** false: it started and failed, and was not rolled back. */
+  finished: boolean;
+}
+
+export interface DatabaseStatus {
+  /** PostgreSQL's version, as the server says it. */
+  serverVersion: string;
+  /** What the database records as applied; null when it has no migrations table at all. */
+  applied: AppliedMigration[] | null;
+}
+
+/**
+ * Connects and reads which migrations the database records, changing nothing (`incident-bot
+ * doctor`). Every wait is bounded by `timeoutMs`.
+ */
+export async function databaseStatus(databaseUrl: string, opts: { timeoutMs?: number } = {}): Promise<DatabaseStatus> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const version = await client.query<{ server_version: string }>("SHOW server_version");
+    const table = await client.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+    if (!table.rows[0]?.t) return { serverVersion: version.rows[0]?.server_version ?? "?", applied: null };
+    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL ORDER BY migration_name`,
+    );
+    return {
+      serverVersion: version.rows[0]?.server_version ?? "?",
+      applied: rows.map((r) => ({ name: r.migration_name, checksum: r.checksum, finished: r.finished_at !== null })),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

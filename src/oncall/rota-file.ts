@@ -589,3 +589,13 @@ export function userReferences(rota: Rota): { path: string; userId: string }[] {
   }
   return refs;
 }
+
+/** Every user group (S…) a rota names, as owner or admin, with its path in the file. */
+export function userGroupReferences(rota: Rota): { path: string; groupId: string }[] {
+  const refs: { path: string; groupId: string }[] = [];
+  for (const s of rota.schedules) {
+    (rota.owners[s.name] ?? []).forEach((o, k) => isUserGroupId(o) && refs.push({ path: `schedules.${s.name}.owners[${k}]`, groupId: o }));
+  }
+  rota.access?.admins.forEach((a, k) => isUserGroupId(a) && refs.push({ path: `access.admins[${k}]`, groupId: a }));
+  return refs;
+}

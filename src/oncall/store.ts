@@ -5,7 +5,7 @@
 import type { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Service } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
@@ -261,6 +261,37 @@ export interface StoredRota {
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
   access: Access | null;
+}
+
+/**
+ * The rota as stored, in the rota file's shape: every schedule (with its overrides, from the file
+ * and from Slack, that end after `overridesFrom`), escalation policy, service, the owners and the
+ * access section. What `incident-bot doctor` checks the people of.
+ */
+export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Promise<Rota> {
+  const [schedules, policies, services, access, overrides] = await Promise.all([
+    db.schedule.findMany({ orderBy: { name: "asc" } }),
+    db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
+    db.service.findMany({ orderBy: { name: "asc" } }),
+    loadAccess(db),
+    db.scheduleOverride.findMany({
+      where: { endAt: { gt: opts.overridesFrom } },
+      select: { scheduleId: true, userId: true, startAt: true, endAt: true },
+      orderBy: [{ startAt: "asc" }, { id: "asc" }],
+    }),
+  ]);
+  return {
+    schedules: schedules.map((r) => ({
+      name: r.name,
+      timezone: r.timezone,
+      layers: layersFromJson(r.layers),
+      overrides: overrides.filter((o) => o.scheduleId === r.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
+    })),
+    escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
+    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
+    access,
+  };
 }
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */

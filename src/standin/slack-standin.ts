@@ -3,14 +3,16 @@
 // The bot's real @slack/web-api client talks to it (pass `await standIn.start()` as `slackApiUrl`),
 // end-to-end tests read its state, and local mode shows that state in a browser. It answers the way
 // Slack does (shapes and error codes copied from Slack's docs and OpenAPI examples): method errors are
-// HTTP 200 + {ok:false,error}, rate limiting is HTTP 429 + Retry-After, and it keeps real state, so a
-// message the bot posts can be updated, pinned and read back.
+// HTTP 200 + {ok:false,error}, rate limiting is HTTP 429 + Retry-After, the token's scopes come in
+// the x-oauth-scopes header, and it keeps real state, so a message the bot posts can be updated,
+// pinned and read back.
 //
 // This module holds the server, the faults a test can ask for, the record of calls and the
 // dispatch to the methods; the state is in workspace.ts, the methods in methods/*.ts.
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readManifestBotScopes } from "../slack/manifest.ts";
 import { authMethods } from "./methods/auth.ts";
 import { chatMethods } from "./methods/chat.ts";
 import { conversationsMethods } from "./methods/conversations.ts";
@@ -44,6 +46,11 @@ export interface SlackStandInOptions {
   botName?: string;
   users?: StandInUser[];
   clock?: (() => Date) | { now(): Date };
+  /**
+   * The scopes the bot's token was granted, sent back (as Slack does) in the `x-oauth-scopes`
+   * header of every call made with it. Default: the bot scopes slack-app-manifest.yml asks for.
+   */
+  scopes?: string[];
 }
 
 export class SlackStandIn extends EventEmitter {
@@ -62,6 +69,7 @@ export class SlackStandIn extends EventEmitter {
   private isDown = false;
   private tokenRefusal: string | null = null;
   private allowed: Set<string> | null = null;
+  private grantedScopes: string[];
   private server?: Server;
 
   constructor(opts: SlackStandInOptions = {}) {
@@ -71,6 +79,7 @@ export class SlackStandIn extends EventEmitter {
     this.teamName = opts.teamName ?? "Stand-in Workspace";
     this.botUserId = opts.botUserId ?? "U0STANDBOT";
     this.botId = opts.botId ?? "B0STANDBOT";
+    this.grantedScopes = [...(opts.scopes ?? readManifestBotScopes())];
     const clock = opts.clock;
     const now = clock === undefined ? () => new Date() : typeof clock === "function" ? clock : () => clock.now();
     const w = new Workspace({
@@ -173,6 +182,19 @@ export class SlackStandIn extends EventEmitter {
    */
   refuseToken(code: string | null): void {
     this.tokenRefusal = code;
+  }
+
+  /**
+   * The scopes the token has from now on (as after reinstalling the app with another manifest),
+   * sent in the `x-oauth-scopes` header. Only said, not enforced: no call fails for lack of one.
+   */
+  grantScopes(scopes: string[]): void {
+    this.grantedScopes = [...scopes];
+  }
+
+  /** The scopes the token has. */
+  scopes(): string[] {
+    return [...this.grantedScopes];
   }
 
   /** Only these methods are expected; any other call is recorded in `unexpected` (null = all implemented ones). */
@@ -285,6 +307,9 @@ export class SlackStandIn extends EventEmitter {
     } else if (token !== this.token) {
       response = { ok: false, error: "invalid_auth" };
     } else {
+      // Slack says which scopes the token has on every call made with it (the client reads them
+      // into response_metadata.scopes).
+      headers["x-oauth-scopes"] = this.grantedScopes.join(",");
       try {
         if ("__invalid" in args) fail("invalid_form_data");
         response = { ok: true, ...handler(parseJsonFields(args)) };

@@ -180,7 +180,7 @@ export function userWire(w: Workspace, u: StandInUser): Json {
     id: u.id,
     team_id: u.teamId ?? w.teamId,
     name: u.name,
-    deleted: false,
+    deleted: u.deleted ?? false,
     real_name: realName,
     tz,
     tz_label: tzName(tz, "long", w.now()),

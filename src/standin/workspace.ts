@@ -15,6 +15,8 @@ export interface StandInUser {
   guest?: "single-channel" | "multi-channel";
   /** A person of another workspace (Slack Connect): their team id. */
   teamId?: string;
+  /** Deactivated: users.info still answers, with `deleted: true`. */
+  deleted?: boolean;
 }
 
 /** A Slack user group (@platform-oncall): its id, handle and members. */

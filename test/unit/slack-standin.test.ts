@@ -1,6 +1,7 @@
 // The Slack Web API stand-in, driven by the real @slack/web-api client over loopback HTTP.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebClient, ErrorCode } from "@slack/web-api";
+import { readManifestBotScopes } from "../../src/slack/manifest.ts";
 import { SlackStandIn, type StandInChange } from "../../src/standin/index.ts";
 
 const ALICE = "U0ALICE001";
@@ -51,6 +52,45 @@ describe("SlackStandIn", () => {
     const bad = await slackError(clientWith("xoxb-wrong").chat.postMessage({ channel: "C1", text: "x" }));
     expect(bad).toMatchObject({ code: ErrorCode.PlatformError, error: "invalid_auth" });
     expect(slack.callsTo("chat.postMessage")[0]).toMatchObject({ status: 200, response: { ok: false, error: "invalid_auth" } });
+  });
+
+  it("says the token's scopes in x-oauth-scopes, as Slack does: the manifest's by default, or those granted", async () => {
+    const raw = await fetch(`${url}auth.test`, { method: "POST", headers: { authorization: "Bearer xoxb-test" } });
+    expect(raw.headers.get("x-oauth-scopes")).toBe(readManifestBotScopes().join(","));
+    expect((await client.auth.test()).response_metadata?.scopes).toEqual(readManifestBotScopes());
+    expect((await client.users.info({ user: ALICE })).response_metadata?.scopes).toEqual(readManifestBotScopes());
+
+    slack.grantScopes(["commands", "chat:write"]);
+    expect(slack.scopes()).toEqual(["commands", "chat:write"]);
+    expect((await client.auth.test()).response_metadata?.scopes).toEqual(["commands", "chat:write"]);
+    // a refused token is told nothing about scopes
+    const refused = await fetch(`${url}auth.test`, { method: "POST", headers: { authorization: "Bearer xoxb-wrong" } });
+    expect(refused.headers.get("x-oauth-scopes")).toBeNull();
+
+    const other = new SlackStandIn({ token: "xoxb-other", scopes: ["chat:write"] });
+    const otherUrl = await other.start();
+    try {
+      const me = await new WebClient("xoxb-other", { slackApiUrl: otherUrl, retryConfig: { retries: 0 } }).auth.test();
+      expect(me.response_metadata?.scopes).toEqual(["chat:write"]);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("answers users.info for a deactivated user with deleted: true", async () => {
+    slack.addUser({ id: "U0GONE0001", name: "gone", deleted: true });
+    expect((await client.users.info({ user: "U0GONE0001" })).user).toMatchObject({ id: "U0GONE0001", deleted: true });
+    expect((await client.users.info({ user: ALICE })).user).toMatchObject({ deleted: false });
+  });
+
+  it("answers conversations.info with is_member, and conversations.list finds a channel by name", async () => {
+    const inIt = slack.addChannel("incidents", { members: [slack.botUserId] });
+    const notIn = slack.addChannel("random", { members: [ALICE] });
+    expect((await client.conversations.info({ channel: inIt.id })).channel).toMatchObject({ id: inIt.id, name: "incidents", is_member: true, is_archived: false });
+    expect((await client.conversations.info({ channel: notIn.id })).channel).toMatchObject({ id: notIn.id, name: "random", is_member: false });
+    const listed = await client.conversations.list({ types: "public_channel,private_channel" });
+    expect(listed.channels?.find((c) => c.name === "random")).toMatchObject({ id: notIn.id, is_member: false });
+    expect((await slackError(client.conversations.info({ channel: "C0NOSUCH01" }))).error).toBe("channel_not_found");
   });
 
   it("creates a channel, posts, updates and pins, keeping real state", async () => {

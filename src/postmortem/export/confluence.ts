@@ -36,7 +36,7 @@ export function createConfluenceExporter(opts: ConfluenceExporterOptions): Postm
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const auth = `Basic ${Buffer.from(`${opts.email}:${opts.apiToken}`).toString("base64")}`;
 
-  async function call<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown, callTimeoutMs = timeoutMs): Promise<T> {
     const what = `${method} ${path.split("?")[0]}`;
     let res: Response;
     try {
@@ -49,7 +49,7 @@ export function createConfluenceExporter(opts: ConfluenceExporterOptions): Postm
           ...(body === undefined ? {} : { "Content-Type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(callTimeoutMs),
       });
     } catch (err) {
       throw new ExportError(`Could not reach Confluence at ${base} (${what}): ${(err as Error).message}`, { retryable: true, cause: err });
@@ -150,8 +150,37 @@ export function createConfluenceExporter(opts: ConfluenceExporterOptions): Postm
     return { ...link(existing), outcome: "kept-edits", regenerated: link(regenerated), ...(last?.version ? { version: last.version } : {}) };
   }
 
+  /** The space is there and the account sees it (and the parent page, when one is configured). */
+  async function check(o: { timeoutMs?: number } = {}): Promise<string> {
+    const t = Math.min(o.timeoutMs ?? timeoutMs, timeoutMs);
+    const explain = (err: unknown, what: string, fix: string): never => {
+      if (err instanceof ExportError && (err.status === 401 || err.status === 403)) {
+        throw new ExportError(`${err.message} — check CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (the account must be allowed to see and add pages in space ${opts.spaceKey})`, { retryable: false, status: err.status });
+      }
+      if (err instanceof ExportError && err.status === 404) throw new ExportError(`${what} (or the account cannot see it) — ${fix}`, { retryable: false, status: 404 });
+      throw err;
+    };
+    let space: { key?: string; name?: string };
+    try {
+      space = await call<{ key?: string; name?: string }>("GET", `/rest/api/space/${encodeURIComponent(opts.spaceKey)}`, undefined, t);
+    } catch (err) {
+      return explain(err, `Confluence at ${base} has no space ${opts.spaceKey}`, "check CONFLUENCE_SPACE_KEY");
+    }
+    let parent = "";
+    if (opts.parentPageId) {
+      try {
+        const page = await call<ConfluencePage>("GET", `/rest/api/content/${encodeURIComponent(opts.parentPageId)}`, undefined, t);
+        parent = `, under the page "${page.title ?? opts.parentPageId}"`;
+      } catch (err) {
+        return explain(err, `Confluence at ${base} has no page ${opts.parentPageId}`, "check CONFLUENCE_PARENT_PAGE_ID");
+      }
+    }
+    return `space ${opts.spaceKey}${space.name ? ` (${space.name})` : ""} at ${base} is there${parent}`;
+  }
+
   return {
     name: "confluence",
+    check,
     async export(doc, last) {
       checkDocument(doc);
       for (let attempt = 1; ; attempt++) {

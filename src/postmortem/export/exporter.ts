@@ -53,6 +53,13 @@ export interface PostmortemExporter {
    * of it); a document people edited is left alone and the draft written next to it.
    */
   export(doc: PostmortemDocument, last: BotVersion | null): Promise<ExportedDocument>;
+  /**
+   * Proves, without writing a document, that exports can work (`incident-bot doctor`): the folder
+   * is writable, the git remote answers and accepts a push (a dry run), the Confluence space is
+   * there. Resolves with what was proven; throws an ExportError saying what is wrong. `timeoutMs`
+   * bounds each call it makes.
+   */
+  check?(opts?: { timeoutMs?: number }): Promise<string>;
 }
 
 /** An export that failed. `retryable`: trying again later may work (5xx, 429, network, a moved remote). */

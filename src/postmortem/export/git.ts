@@ -2,9 +2,9 @@
 // the commit again on top when the remote moved on meanwhile. A document people edited is kept:
 // the draft is committed beside it. Credentials in the remote are never printed.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
 import { checkDocument, documentTitle, ExportError, redactCredentials, type BotVersion, type ExportedDocument, type PostmortemDocument, type PostmortemExporter } from "./exporter.ts";
@@ -109,8 +109,8 @@ export function createGitExporter(opts: GitExporterOptions): PostmortemExporter 
     GIT_COMMITTER_EMAIL: author.email,
   });
 
-  const git = async (args: string[], o: { cwd?: string; allowFail?: boolean } = {}): Promise<GitResult> => {
-    const r = await runGit(args, o.cwd ?? workdir, env, timeoutMs);
+  const git = async (args: string[], o: { cwd?: string; allowFail?: boolean; timeoutMs?: number } = {}): Promise<GitResult> => {
+    const r = await runGit(args, o.cwd ?? workdir, env, o.timeoutMs ?? timeoutMs);
     if (r.code !== 0 && !o.allowFail) throw gitError(args, r);
     return r;
   };
@@ -208,11 +208,33 @@ export function createGitExporter(opts: GitExporterOptions): PostmortemExporter 
     };
   }
 
+  /**
+   * The remote answers (`git ls-remote`) and accepts a push: a dry run of pushing a throwaway
+   * branch from a scratch repository, which authenticates and asks for push rights but writes nothing.
+   */
+  async function check(o: { timeoutMs?: number } = {}): Promise<string> {
+    const scratch = await mkdtemp(join(tmpdir(), "incident-bot-git-check-"));
+    const t = Math.min(o.timeoutMs ?? timeoutMs, timeoutMs);
+    try {
+      const heads = await git(["ls-remote", "--heads", "--", opts.remote, `refs/heads/${branch}`], { cwd: scratch, timeoutMs: t });
+      const branchExists = heads.stdout.trim() !== "";
+      await git(["init", "--quiet", scratch], { cwd: scratch, timeoutMs: t });
+      await git(["commit", "--quiet", "--no-verify", "--allow-empty", "-m", "incident-bot: push check (dry run, never pushed)"], { cwd: scratch, timeoutMs: t });
+      const probe = `refs/heads/incident-bot-check-${randomBytes(4).toString("hex")}`;
+      const push = await git(["push", "--dry-run", "--porcelain", "--", opts.remote, `HEAD:${probe}`], { cwd: scratch, timeoutMs: t, allowFail: true });
+      if (push.code !== 0) throw gitError(["push --dry-run"], push);
+      return `${remoteShown} answers; branch ${branch} ${branchExists ? "exists" : "does not exist yet (the first export creates it)"}; a push is accepted (dry run)`;
+    } finally {
+      await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
   return {
     name: "git",
     export(doc, last) {
       checkDocument(doc);
       return withLock(workdir, () => exportOnce(doc, last));
     },
+    check,
   };
 }

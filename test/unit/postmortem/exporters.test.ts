@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { exporterFromEnv, parseExportConfig } from "../../../src/postmortem/export/config.ts";
 import { createConfluenceExporter } from "../../../src/postmortem/export/confluence.ts";
-import { createDirectoryExporter } from "../../../src/postmortem/export/directory.ts";
+import { checkWritableFolder, createDirectoryExporter } from "../../../src/postmortem/export/directory.ts";
 import { documentTitle, ExportConfigError, ExportError, postmortemFileName, postmortemSlug, redactCredentials, type PostmortemDocument } from "../../../src/postmortem/export/exporter.ts";
 import { createGitExporter } from "../../../src/postmortem/export/git.ts";
 
@@ -155,6 +155,18 @@ describe("directory exporter", () => {
     const second = await exporter.export(doc("v2", "Checkout and payments failing"), first);
     expect(second).toMatchObject({ outcome: "kept-edits", location: first.location, regenerated: { location: join(dir, "INC-12-checkout-failing.regenerated.md") } });
     expect((await readdir(dir)).sort()).toEqual(["INC-12-checkout-failing.md", "INC-12-checkout-failing.regenerated.md"]);
+  });
+
+  it("check: the folder is writable (a test file is made and removed), or will be created in one that is", async () => {
+    const dir = await temp("dircheck");
+    expect(await createDirectoryExporter({ dir }).check!()).toBe(`${dir} is writable`);
+    expect(await readdir(dir)).toEqual([]);
+    expect(await checkWritableFolder(join(dir, "a", "b"))).toBe(`${join(dir, "a", "b")} does not exist yet; it will be created in ${dir}, which is writable`);
+    expect(existsSync(join(dir, "a"))).toBe(false);
+    await writeFile(join(dir, "file"), "x");
+    const err = await checkWritableFolder(join(dir, "file", "sub")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as Error).message).toBe(`${join(dir, "file")} is not a folder, so ${join(dir, "file", "sub")} cannot be created`);
   });
 
   it("a directory it cannot write is an error that says where", async () => {
@@ -341,6 +353,26 @@ describe("git exporter (a real local bare repository as the remote)", () => {
     expect(log(remote, "main")).toHaveLength(3);
   });
 
+  it("check: the remote answers and accepts a push (a dry run: no ref is created, nothing cached)", async () => {
+    const exporter = createGitExporter({ remote, branch: "trunk", cacheDir });
+    expect(await exporter.check!()).toBe(`${remote} answers; branch trunk does not exist yet (the first export creates it); a push is accepted (dry run)`);
+    expect(git(remote, "for-each-ref")).toBe("");
+    await pushFromElsewhere(remote, "trunk", { "README.md": "wiki" }, "Start the wiki");
+    expect(await exporter.check!()).toBe(`${remote} answers; branch trunk exists; a push is accepted (dry run)`);
+    expect(git(remote, "for-each-ref", "--format=%(refname)")).toBe("refs/heads/trunk");
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  it("check: a remote that is not there, or not reachable, is an ExportError that hides credentials", async () => {
+    const missing = await createGitExporter({ remote: join(remote, "nope.git"), cacheDir }).check!().catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ExportError);
+    expect((missing as Error).message).toMatch(/^git ls-remote failed for .*nope\.git \(exit 128\): .*does not appear to be a git repository/s);
+    const down = await createGitExporter({ remote: "https://bot:hunter2@127.0.0.1:1/wiki.git", cacheDir, timeoutMs: 20_000 }).check!().catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(ExportError);
+    expect((down as Error).message).toContain("https://***@127.0.0.1:1/wiki.git");
+    expect((down as Error).message).not.toContain("hunter2");
+  });
+
   it("an unreachable remote is an ExportError that hides credentials", async () => {
     const exporter = createGitExporter({ remote: "https://bot:hunter2@127.0.0.1:1/wiki.git", cacheDir, timeoutMs: 20_000 });
     const err = await exporter.export(doc("x"), null).catch((e: unknown) => e);
@@ -412,6 +444,11 @@ class FakeConfluence {
       const f = this.failNext;
       this.failNext = null;
       return this.send(res, f.status, f.body);
+    }
+    const space = /^\/wiki\/rest\/api\/space\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && space) {
+      if (decodeURIComponent(space[1]) !== "ENG") return this.send(res, 404, { statusCode: 404, message: `No space with key : ${decodeURIComponent(space[1])}` });
+      return this.send(res, 200, { id: 42, key: "ENG", name: "Engineering", type: "global", _links: { webui: "/spaces/ENG" } });
     }
     if (req.method === "GET" && url.pathname === "/wiki/rest/api/content") {
       const found = [...this.pages.values()].filter((p) => p.space === url.searchParams.get("spaceKey") && p.title === url.searchParams.get("title"));
@@ -582,6 +619,26 @@ describe("Confluence exporter (against a local stand-in)", () => {
     expect(confluence.pages.size).toBe(1);
     // No ancestors without a parent page.
     expect((confluence.requests.find((r) => r.method === "POST")!.body as { ancestors?: unknown }).ancestors).toBeUndefined();
+  });
+
+  it("check: the space (and the parent page) are there, else what to fix", async () => {
+    const { CONFLUENCE_PARENT_PAGE_ID: _parent, ...withoutParent } = env();
+    expect(await exporterFromEnv(withoutParent).check!()).toBe(`space ENG (Engineering) at ${confluence.base} is there`);
+    expect(confluence.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /wiki/rest/api/space/ENG"]);
+
+    const noSpace = (await exporterFromEnv({ ...withoutParent, CONFLUENCE_SPACE_KEY: "OPS" }).check!().catch((e: unknown) => e)) as ExportError;
+    expect(noSpace).toBeInstanceOf(ExportError);
+    expect(noSpace.message).toBe(`Confluence at ${confluence.base} has no space OPS (or the account cannot see it) — check CONFLUENCE_SPACE_KEY`);
+
+    const noParent = (await exporterFromEnv(env()).check!().catch((e: unknown) => e)) as ExportError;
+    expect(noParent.message).toBe(`Confluence at ${confluence.base} has no page 98765 (or the account cannot see it) — check CONFLUENCE_PARENT_PAGE_ID`);
+    const parent = (await exporterFromEnv(withoutParent).export(doc(markdown), null)).location.replace(/.*page /, "");
+    expect(await exporterFromEnv({ ...env(), CONFLUENCE_PARENT_PAGE_ID: parent }).check!()).toBe(`space ENG (Engineering) at ${confluence.base} is there, under the page "INC-12: Checkout failing"`);
+
+    const refused = (await exporterFromEnv({ ...withoutParent, CONFLUENCE_API_TOKEN: "wrong-token" }).check!().catch((e: unknown) => e)) as ExportError;
+    expect(refused.status).toBe(401);
+    expect(refused.message).toMatch(/check CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN/);
+    expect(refused.message).not.toContain("wrong-token");
   });
 
   it("a network failure is retryable", async () => {
