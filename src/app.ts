@@ -125,8 +125,8 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     clock,
     log,
     handlers: {
-      ...slackHandlers(slackClient, identity, log),
-      ...postmortemHandlers({ ...deps.postmortems, log, userNames: (ids) => users.displayNames(ids) }),
+      ...slackHandlers(slackClient, identity),
+      ...postmortemHandlers({ ...deps.postmortems, userNames: (ids) => users.displayNames(ids) }),
     },
     classify: classifySlackError,
     onPermanentFailure: reportSlackFailure,

@@ -102,6 +102,11 @@ const log = z.object({
     (v) => (v === undefined || v === "" ? "info" : v),
     z.enum(["debug", "info", "warn", "error"], { message: "expected one of debug, info, warn, error" }),
   ),
+  /** json (one JSON object a line) or pretty (for people); unset: pretty on a terminal, json otherwise. */
+  LOG_FORMAT: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.enum(["json", "pretty"], { message: "expected json (one JSON object a line) or pretty (a line for people to read)" }).optional(),
+  ),
 });
 
 const schema = z.object({ ...database.shape, ...slack.shape, ...incidents.shape, ...engine.shape, ...postmortem.shape, ...local.shape, ...log.shape });
@@ -138,6 +143,15 @@ export function loadDotEnv(file = ".env", env: NodeJS.ProcessEnv = process.env):
     if (env[m[1]] === undefined) env[m[1]] = value;
   }
   return true;
+}
+
+/**
+ * The configured secrets' values, which the log never prints (src/log.ts hides them wherever they
+ * appear). Passwords in DATABASE_URL and POSTMORTEM_GIT_REMOTE are hidden as part of any URL
+ * instead: a weak one ("postgres") would otherwise hide ordinary words.
+ */
+export function secretValues(config: Config): string[] {
+  return [config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.SLACK_APP_TOKEN, config.CONFLUENCE_API_TOKEN].filter((v): v is string => Boolean(v));
 }
 
 /** What is missing to talk to Slack, by variable name. Socket Mode also needs SLACK_APP_TOKEN. */

@@ -5,10 +5,9 @@ import { runCommand } from "./cli/index.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig, missingSlackCredentials, serveMode, type Config } from "./config.ts";
 import { DatabaseClock } from "./db/clock.ts";
-import { createLogger } from "./log.ts";
 import { localPostmortemDir, startLocalMode } from "./local/mode.ts";
 import { SAMPLE_USERS } from "./local/sample.ts";
-import { openRuntime } from "./runtime.ts";
+import { configuredLogger, openRuntime } from "./runtime.ts";
 
 export const MANIFEST_HELP = `To create the Slack app in one step: open https://api.slack.com/apps?new_app=1, choose
 "From a manifest", pick your workspace and paste slack-app-manifest.yml from this repository
@@ -18,10 +17,11 @@ set SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token) and SLACK_SIG
 connections:write) to use Socket Mode. See .env.example.`;
 
 async function serve(): Promise<void> {
-  const boot = createLogger("info");
+  // What is said before the configuration is read waits for the logger it asks for.
+  const boot: string[] = [];
   let config: Config;
   try {
-    config = loadConfig(boot);
+    config = loadConfig({ info: (msg) => void boot.push(msg) });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
@@ -29,7 +29,8 @@ async function serve(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.LOG_LEVEL);
+  const log = configuredLogger(config);
+  for (const msg of boot) log.info(msg);
   // No Slack app yet, on a fresh start: the real bot in a local workspace in the browser
   // (src/local/). Anything half configured stops and says what is missing.
   const mode = serveMode(config);

@@ -2,11 +2,19 @@
 // embedded one kept in DATA_DIR; migrated; closed again afterwards.
 import path from "node:path";
 import type { Config } from "./config.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig, secretValues } from "./config.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
 import { migrate, type MigrateResult } from "./db/migrate.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, type Level, type Logger } from "./log.ts";
+
+/**
+ * The logger the configuration asks for: LOG_LEVEL (or `level`), LOG_FORMAT (unset: pretty on a
+ * terminal, JSON lines otherwise), on stderr, hiding the configured secrets wherever they appear.
+ */
+export function configuredLogger(config: Config, level: Level = config.LOG_LEVEL): Logger {
+  return createLogger(level, { format: config.LOG_FORMAT, secrets: secretValues(config) });
+}
 
 /** The database to use: DATABASE_URL, or an embedded PostgreSQL kept in DATA_DIR. */
 export async function openDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgres | null }> {
@@ -54,10 +62,9 @@ export async function openRuntime(config: Config, log: Logger, opts: { maxConnec
 
 /** For a command: the configuration, and the database open and migrated while `fn` runs. */
 export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T> {
-  const quiet = createLogger("warn");
-  const config = loadConfig(quiet);
-  // stdout is for the command's output; the log says only what went wrong, unless asked for more
-  const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
+  const config = loadConfig();
+  // stdout is for the command's output (the log is on stderr); it says only what went wrong, unless asked for more
+  const log = configuredLogger(config, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const runtime = await openRuntime(config, log, { maxConnections: 2 });
   try {
     if (runtime.migrations.applied.length > 0) log.info(`applied migrations: ${runtime.migrations.applied.join(", ")}`);

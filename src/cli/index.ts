@@ -1,8 +1,7 @@
 // The `incident-bot` commands but serve (which main.ts runs itself): one entry that dispatches by
 // command and returns the exit code.
 import { loadConfig } from "../config.ts";
-import { createLogger } from "../log.ts";
-import { openRuntime } from "../runtime.ts";
+import { configuredLogger, openRuntime } from "../runtime.ts";
 import { guard, processIo, type CliIo } from "./args.ts";
 import { doctorCommand } from "./doctor.ts";
 import { oncallCommand } from "./oncall.ts";
@@ -42,8 +41,9 @@ Configuration comes from the environment and a .env file; see .env.example.`;
 /** `incident-bot migrate`: applies pending migrations and exits. */
 async function migrateCommand(io: CliIo): Promise<number> {
   return guard(io, USAGE, async () => {
-    const log = createLogger("info");
-    const runtime = await openRuntime(loadConfig(log), log, { maxConnections: 1 });
+    const config = loadConfig();
+    const log = configuredLogger(config);
+    const runtime = await openRuntime(config, log, { maxConnections: 1 });
     try {
       const { applied, alreadyApplied } = runtime.migrations;
       io.out(applied.length ? `Applied: ${applied.join(", ")}` : `Nothing to apply (${alreadyApplied} migrations already applied).`);

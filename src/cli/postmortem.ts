@@ -5,10 +5,9 @@ import { postmortemsFromConfig } from "../app.ts";
 import { systemClock } from "../clock.ts";
 import { inTransaction } from "../db/tx.ts";
 import { incidentByNumber } from "../incidents/store.ts";
-import { createLogger } from "../log.ts";
 import { renderPostmortem } from "../postmortem/draft/index.ts";
 import { exportPostmortem, postmortemInput } from "../postmortem/service.ts";
-import { withDatabase } from "../runtime.ts";
+import { configuredLogger, withDatabase } from "../runtime.ts";
 import { guard, processIo, UsageError, type CliIo } from "./args.ts";
 
 export const POSTMORTEM_USAGE = `Usage: incident-bot postmortem show INC-<n>     print the draft (Markdown)
@@ -21,7 +20,7 @@ export async function postmortemCommand(args: string[], io: CliIo = processIo): 
     const number = /^INC-(\d+)$/i.exec(ref ?? "")?.[1];
     if ((sub !== "show" && sub !== "export") || !number || extra.length) throw new UsageError(sub === "show" || sub === "export" ? `postmortem ${sub} needs an incident, like INC-12` : "postmortem needs show or export");
     return withDatabase(async (db, config) => {
-      const setup = await postmortemsFromConfig(config, createLogger("warn"));
+      const setup = await postmortemsFromConfig(config, configuredLogger(config, "warn"));
       const incident = await incidentByNumber(db, Number(number));
       if (!incident) {
         io.err(`There is no INC-${number}.`);
@@ -33,7 +32,7 @@ export async function postmortemCommand(args: string[], io: CliIo = processIo): 
         return 0;
       }
       // The wiki is called outside any transaction; what came of it is recorded afterwards.
-      const result = await exportPostmortem(db, incident.id, now, { ...setup, log: createLogger("warn") });
+      const result = await exportPostmortem(db, incident.id, now, setup);
       await inTransaction(db, (tx) => result.record(tx, systemClock.now()));
       if (result.regenerated) {
         io.out(`INC-${number}'s postmortem has edits by people, so it is kept as they left it: ${result.url ?? result.location}`);

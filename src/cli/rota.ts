@@ -3,7 +3,6 @@
 // change, and apply it in one transaction.
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "../config.ts";
-import { createLogger } from "../log.ts";
 import { applyRota, formatPlan, planRota } from "../oncall/apply.ts";
 import { parseRotaFile, type Rota } from "../oncall/rota-file.ts";
 import { withDatabase } from "../runtime.ts";
@@ -44,7 +43,7 @@ export async function readRota(file: string, io: CliIo): Promise<RotaRead> {
  * when Slack cannot be reached) the check is skipped, and that is said.
  */
 async function knownToSlack(file: string, rota: Rota, io: CliIo): Promise<boolean> {
-  const config = loadConfig(createLogger("warn"));
+  const config = loadConfig();
   if (!config.SLACK_BOT_TOKEN) return true;
   try {
     const errors = await new SlackUsers(createWebClient(config.SLACK_BOT_TOKEN, config.SLACK_API_URL)).check(rota);

@@ -88,7 +88,7 @@ export class Engine {
     const status = this.status.get(module.name)!;
     const previous = this.runs.get(module.name);
     if (previous && Date.now() < previous.deadline) return null;
-    if (previous) this.opts.log.error(`engine: module ${module.name} is still running after ${timeoutMs / 1000}s; starting it again`);
+    if (previous) this.opts.log.error(`engine: module ${module.name} is still running after ${timeoutMs / 1000}s; starting it again`, { module: module.name });
     const startedAt = Date.now();
     status.lastStartedAt = this.opts.clock.now();
     status.runs++;
@@ -114,7 +114,7 @@ export class Engine {
       status.lastFailedAt = this.opts.clock.now();
       status.lastError = (err as Error).message;
       status.failures++;
-      this.opts.log.error(`engine: module ${module.name} failed: ${(err as Error).message}`);
+      this.opts.log.error(`engine: module ${module.name} failed: ${(err as Error).message}`, { module: module.name });
       return false;
     } finally {
       clearTimeout(timer);

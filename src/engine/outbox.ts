@@ -21,6 +21,7 @@ import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { inTransaction, ping, type Tx } from "../db/tx.ts";
+import { incidentRef } from "../incidents/lifecycle.ts";
 import type { Logger } from "../log.ts";
 import type { AuthCircuit } from "./circuit.ts";
 import { LANES, type Lane } from "../db/outbox.ts";
@@ -38,6 +39,8 @@ export interface Delivery {
   now: Date;
   /** Aborted when the lane's timeout expires. */
   signal: AbortSignal;
+  /** The log, its lines carrying the message's id, lane and kind, and its incident when it has one. */
+  log: Logger;
 }
 
 export interface Delivered {
@@ -209,9 +212,20 @@ export class Outbox {
     this.opts.log.error(`outbox: ${what}; deliveries wait for the database`);
   }
 
+  /** The log for one message: its lines carry the message's id, lane, kind and incident. */
+  private logFor(message: OutboxMessage): Logger {
+    return this.opts.log.child({
+      outbox: String(message.id),
+      lane: message.lane,
+      kind: message.kind,
+      ...(message.incidentNumber !== null ? { incident: incidentRef(message.incidentNumber) } : {}),
+    });
+  }
+
   /** Calls the handler (bounded by the lane's timeout) and records what came of it. */
   private async deliver(message: OutboxMessage): Promise<void> {
-    const { handlers, log } = this.opts;
+    const { handlers } = this.opts;
+    const log = this.logFor(message);
     const lane = this.lanes[message.lane];
     const controller = new AbortController();
     const claimedAt = this.opts.clock.now();
@@ -220,7 +234,7 @@ export class Outbox {
       const handler = handlers[message.kind];
       if (!handler) throw new PermanentFailure(`no handler for outbox messages of kind ${message.kind}`, "no_handler");
       this.running.add(message.id);
-      const work = handler({ message, db: this.opts.db, now: claimedAt, signal: controller.signal });
+      const work = handler({ message, db: this.opts.db, now: claimedAt, signal: controller.signal, log });
       void work.then(
         () => this.running.delete(message.id),
         () => this.running.delete(message.id),
@@ -228,6 +242,7 @@ export class Outbox {
       const delivered = await withTimeout(work, lane.timeoutMs, controller, `${message.kind} timed out after ${lane.timeoutMs / 1000}s (it may have happened)`);
       outcome = { kind: "sent", result: delivered?.result, record: delivered?.record };
       this.count(message, "ok");
+      log.debug(`outbox: ${message.kind} delivered`, { attempt: message.attempts, ms: this.opts.clock.now().getTime() - claimedAt.getTime() });
       if (lane.usesSlack) this.opts.circuit?.markWorking();
     } catch (err) {
       const failure = err instanceof PermanentFailure || err instanceof TransientFailure || err instanceof AuthFailure ? err : this.classify(err);
@@ -242,12 +257,14 @@ export class Outbox {
         let retryAt = now.getTime() + delay * 1000;
         // A call that overran may still be going: not again while its lease holds.
         if (failure instanceof DeliveryTimeout) retryAt = Math.max(retryAt, claimedAt.getTime() + lane.leaseSeconds * 1000);
-        log.warn(`outbox: ${message.kind} ${message.idempotencyKey} failed (attempt ${message.attempts}), retrying at ${new Date(retryAt).toISOString()}: ${failure.message}`);
+        log.warn(`outbox: ${message.kind} ${message.idempotencyKey} failed (attempt ${message.attempts}), retrying at ${new Date(retryAt).toISOString()}: ${failure.message}`, {
+          attempt: message.attempts,
+        });
         outcome = { kind: "retry", retryAt: new Date(retryAt), error: failure.message, record: failure.record };
       } else {
         const permanent = failure instanceof PermanentFailure ? failure : new PermanentFailure(`gave up after ${message.attempts} attempts: ${failure.message}`, "gave_up");
         this.count(message, permanent.code);
-        log.error(`outbox: ${message.kind} ${message.idempotencyKey} failed for good: ${permanent.message}`);
+        log.error(`outbox: ${message.kind} ${message.idempotencyKey} failed for good: ${permanent.message}`, { attempt: message.attempts, code: permanent.code });
         outcome = { kind: "failed", failure: permanent };
       }
     }
@@ -273,12 +290,12 @@ export class Outbox {
     } catch (err) {
       if (!(await this.databaseAnswers())) {
         this.unrecorded.push({ message, outcome });
-        this.opts.log.warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
+        this.logFor(message).warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
         this.scheduleFlush();
         return false;
       }
       // The database answers, so the outcome's own writes are at fault: never deliver it again.
-      this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
+      this.logFor(message).error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
       const failed: Outcome = { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") };
       try {
         await this.write(message, failed);
@@ -336,12 +353,12 @@ export class Outbox {
           await this.write(message, outcome);
         } catch (err) {
           if (!(await this.databaseAnswers())) return false;
-          this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
+          this.logFor(message).error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
           this.unrecorded[0] = { message, outcome: { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") } };
           continue;
         }
         this.unrecorded.shift();
-        this.opts.log.info(`outbox: recorded ${message.kind} ${message.idempotencyKey} (${outcome.kind}) now that the database answers`);
+        this.logFor(message).info(`outbox: recorded ${message.kind} ${message.idempotencyKey} (${outcome.kind}) now that the database answers`);
       }
       return true;
     })().finally(() => (this.flushing = null));
@@ -367,7 +384,7 @@ export class Outbox {
     this.inFlight.set(message.lane, (this.inFlight.get(message.lane) ?? 0) + 1);
     void this.track(
       this.deliver(message)
-        .catch((err) => this.opts.log.error(`outbox: delivering ${message.kind} failed: ${(err as Error).message}`))
+        .catch((err) => this.logFor(message).error(`outbox: delivering ${message.kind} failed: ${(err as Error).message}`))
         .finally(() => {
           this.inFlight.set(message.lane, (this.inFlight.get(message.lane) ?? 1) - 1);
           this.pump(message.lane);

@@ -12,6 +12,8 @@ export interface OutboxMessage {
   kind: string;
   lane: Lane;
   incidentId: number | null;
+  /** The incident's number (INC-<n>), for the log. */
+  incidentNumber: number | null;
   payload: Record<string, unknown>;
   /** Attempts so far, this one included. */
   attempts: number;
@@ -23,6 +25,7 @@ interface ClaimedRow {
   kind: string;
   lane: string;
   incident_id: number | null;
+  incident_number: number | null;
   payload: Prisma.JsonValue;
   attempts: number;
 }
@@ -65,7 +68,8 @@ export async function claimDue(db: Db, o: ClaimOptions): Promise<OutboxMessage[]
              LIMIT ${o.limit}
              FOR UPDATE OF c SKIP LOCKED) due
      WHERE m.id = due.id
-    RETURNING m.id, m.idempotency_key, m.kind, m.lane, m.incident_id, m.payload, m.attempts`;
+    RETURNING m.id, m.idempotency_key, m.kind, m.lane, m.incident_id, m.payload, m.attempts,
+              (SELECT i.number FROM incident i WHERE i.id = m.incident_id) AS incident_number`;
   return rows
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((r) => ({
@@ -74,6 +78,7 @@ export async function claimDue(db: Db, o: ClaimOptions): Promise<OutboxMessage[]
       kind: r.kind,
       lane: r.lane as Lane,
       incidentId: r.incident_id,
+      incidentNumber: r.incident_number,
       payload: (r.payload ?? {}) as Record<string, unknown>,
       attempts: r.attempts,
     }));

@@ -13,7 +13,6 @@ import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, postmortemExport } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, postmortemVersionOf, recordPostmortem, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
-import type { Logger } from "../log.ts";
 import { loadAccess } from "../oncall/store.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
 import { ExportError, postmortemSlug, type ExportedDocument, type PostmortemExporter } from "./export/exporter.ts";
@@ -135,7 +134,6 @@ export interface PostmortemOptions {
   /** Where private incidents' drafts go (POSTMORTEM_PRIVATE_DIR); none: they are not exported. */
   privateExporter?: PostmortemExporter | null;
   template: string;
-  log: Logger;
   /** Display names for Slack user ids, best effort (the draft shows ids otherwise). */
   userNames?: (ids: string[]) => Promise<Record<string, string>>;
 }
@@ -172,18 +170,20 @@ export async function exportPostmortem(
 
 export function postmortemHandlers(opts: PostmortemOptions): Record<string, Handler> {
   return {
-    async "postmortem.export"({ db, message, now }) {
+    async "postmortem.export"({ db, message, now, log: deliveryLog }) {
       const incidentId = Number(message.payload.incidentId);
       const incident = await incidentById(db, incidentId);
       if (!incident) throw new PermanentFailure(`incident ${incidentId} no longer exists`, "incident_not_found");
+      // (export messages are not tied to their incident's order, so the outbox does not name it)
+      const log = deliveryLog.child({ incident: incidentRef(incident.number) });
       const exporter = incident.private ? opts.privateExporter : opts.exporter;
       if (!exporter) {
-        opts.log.info(`${incidentRef(incident.number)}: a private incident's postmortem draft is not exported (no private target is configured)`);
+        log.info(`${incidentRef(incident.number)}: a private incident's postmortem draft is not exported (no private target is configured)`);
         return { result: { skipped: "private incident without a private postmortem target" } };
       }
       try {
         const { location, url, outcome, regenerated, record } = await exportPostmortem(db, incidentId, now, { ...opts, exporter });
-        opts.log.info(
+        log.info(
           regenerated
             ? `${incidentRef(incident.number)}: ${location} has edits by people and is kept; the regenerated postmortem draft went to ${regenerated.location}`
             : `${incidentRef(incident.number)}: postmortem draft exported to ${location}`,

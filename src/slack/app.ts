@@ -6,6 +6,7 @@ import { App, LogLevel } from "@slack/bolt";
 import type { Logger } from "../log.ts";
 import type { ListenerContext } from "./listeners/context.ts";
 import { registerListeners } from "./listeners/index.ts";
+import { logHandled, startRequestLog } from "./request-log.ts";
 import type { SlackIdentity } from "./web-client.ts";
 
 export interface SlackSettings {
@@ -73,15 +74,20 @@ export function createSlackApp(services: ListenerContext, settings: SlackSetting
   app.error(async (err) => {
     log.error(`bolt: ${err.message}`);
   });
+  // Every request gets its own logger (a request id, who asked, what), which its listener is
+  // given in the context and adds to (the incident, the outcome); one line says when it is done.
   // Listener work that goes on after the acknowledgement is tracked, so that a shutdown (and a
   // test) can wait for it to finish.
   const inFlight = new Set<Promise<unknown>>();
-  app.use(async ({ next }) => {
+  app.use(async ({ next, body, context }) => {
+    const startedAt = Date.now();
+    const requestLog = startRequestLog(log, body as Record<string, unknown>, context);
     const work = next();
     inFlight.add(work);
     try {
       await work;
     } finally {
+      logHandled(requestLog, startedAt);
       inFlight.delete(work);
     }
   });

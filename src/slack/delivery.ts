@@ -13,7 +13,6 @@ import type { Incident } from "../incidents/incident.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
 import { incidentByChannel, incidentById, recordCard, recordChannel, settledIncident, timelineEvents } from "../incidents/store.ts";
 import { announcement, channelText, fitMessage, incidentCard, pageMessage } from "../incidents/views.ts";
-import type { Logger } from "../log.ts";
 import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
 async function loadIncident(db: DbClient, id: number | null, read = incidentById): Promise<Incident> {
@@ -65,9 +64,9 @@ async function ownChannelNamed(slack: WebClient, identity: SlackIdentity, db: Db
   return null;
 }
 
-export function slackHandlers(slack: WebClient, identity: SlackIdentity, log: Logger): Record<string, Handler> {
+export function slackHandlers(slack: WebClient, identity: SlackIdentity): Record<string, Handler> {
   return {
-    async "incident.create_channel"({ db, message }) {
+    async "incident.create_channel"({ db, message, log }) {
       const incident = await loadIncident(db, message.incidentId);
       if (incident.channelId) return { result: { channel: incident.channelId } };
       // A name someone else took gets a suffix: inc-7-db-down, inc-7-db-down-2, …

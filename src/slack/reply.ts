@@ -5,7 +5,7 @@
 // otherwise the request is acknowledged first and the answer follows.
 import type { KnownBlock } from "@slack/types";
 import { isUserError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { bindLog, type Logger } from "../log.ts";
 
 export interface Reply {
   text: string;
@@ -22,16 +22,25 @@ export function replyBody(reply: Reply): Record<string, unknown> {
   return { response_type: reply.inChannel ? "in_channel" : "ephemeral", text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) };
 }
 
-/** Runs a handler: its reply, a user error's message, or the apology (after logging the error). */
+/**
+ * Runs a handler: its reply, a user error's message, or the apology (after logging the error).
+ * A request's logger (slack/request-log.ts) is told the outcome: ok, user_error (with its code) or error.
+ */
 export async function handle(
   work: () => Promise<Reply | null>,
   opts: { log: Logger; what: string; apology?: string },
 ): Promise<Reply | null> {
   try {
-    return await work();
+    const reply = await work();
+    bindLog(opts.log, { outcome: "ok" });
+    return reply;
   } catch (err) {
-    if (isUserError(err)) return { text: err.message };
-    opts.log.error(`${opts.what} failed: ${(err as Error).stack ?? err}`);
+    if (isUserError(err)) {
+      bindLog(opts.log, { outcome: "user_error", code: err.code });
+      return { text: err.message };
+    }
+    bindLog(opts.log, { outcome: "error" });
+    opts.log.error(`${opts.what} failed: ${String(err)}`, { err });
     return { text: opts.apology ?? APOLOGY };
   }
 }

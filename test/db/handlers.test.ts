@@ -6,7 +6,7 @@ import { onCommit } from "../../src/db/tx.ts";
 import { UserError } from "../../src/errors.ts";
 import { EscalationService } from "../../src/escalation/service.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
-import { memoryLogger } from "../../src/log.ts";
+import { memoryLogger, requestLogger } from "../../src/log.ts";
 import { OnCallService } from "../../src/oncall/service.ts";
 import { PostmortemService } from "../../src/postmortem/service.ts";
 import { parseCommand, type Command } from "../../src/slack/grammar.ts";
@@ -52,7 +52,15 @@ function parsed(text: string): Exclude<Command, { verb: "declare-modal" }> {
   return r.command;
 }
 
-const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({ userId: "U0ALICE001", actor: member("U0ALICE001"), channelId: "C0GENERAL1", requestKey: undefined, services, ...over });
+const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
+  userId: "U0ALICE001",
+  actor: member("U0ALICE001"),
+  channelId: "C0GENERAL1",
+  requestKey: undefined,
+  services,
+  log: requestLogger(log, { req: "test" }),
+  ...over,
+});
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
@@ -106,6 +114,21 @@ describe("command handlers", () => {
     expect(log.lines.some((l) => l.startsWith("error /incident sev failed: Error: connection reset"))).toBe(true);
   });
 
+  it("a handler names the incident on the request's log once it knows it; the wrapper adds the outcome", async () => {
+    const declared = requestLogger(log, { req: "r-declare" });
+    const { text } = await runCommand(parsed("declare Disk full sev3"), ctx({ log: declared }));
+    const ref = /INC-\d+/.exec(text)![0];
+    expect(declared.bindings()).toMatchObject({ req: "r-declare", incident: ref });
+    const changed = requestLogger(log, { req: "r-sev" });
+    await handle(() => runCommand(parsed(`sev 2 ${ref}`), ctx({ log: changed })), { log: changed, what: "/incident sev" });
+    expect(changed.bindings()).toMatchObject({ incident: ref, outcome: "ok" });
+    const refused = requestLogger(log, { req: "r-refused" });
+    await handle(() => runCommand(parsed(`close ${ref}`), ctx({ log: refused })), { log: refused, what: "/incident close" });
+    expect(refused.bindings()).toMatchObject({ incident: ref, outcome: "user_error", code: "forbidden_transition" });
+    refused.info("after");
+    expect(log.records.at(-1)).toMatchObject({ msg: "after", req: "r-refused", incident: ref, outcome: "user_error" });
+  });
+
   it("oncall names the schedules there are when asked for one that is not", async () => {
     await expect(runCommand(parsed("oncall nowhere"), ctx())).rejects.toThrow(UserError);
     await expect(runCommand(parsed("oncall override nowhere <@U0BOB00002> now 8h"), ctx())).rejects.toThrow("There is no schedule `nowhere`");
@@ -120,6 +143,7 @@ describe("form handlers", () => {
     values: values as never,
     privateMetadata: "",
     services,
+    log: requestLogger(log, { req: "test" }),
     ...over,
   });
 

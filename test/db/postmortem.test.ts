@@ -8,7 +8,6 @@ import { ManualClock } from "../../src/clock.ts";
 import { inTransaction } from "../../src/db/tx.ts";
 import { IncidentService } from "../../src/incidents/service.ts";
 import { incidentById, postmortemVersionOf, recordPostmortem, timelineOf } from "../../src/incidents/store.ts";
-import { memoryLogger } from "../../src/log.ts";
 import { DEFAULT_TEMPLATE } from "../../src/postmortem/draft/index.ts";
 import { createDirectoryExporter } from "../../src/postmortem/export/directory.ts";
 import { addActionItem, exportPostmortem, peopleIn, postmortemInput, similarTitles } from "../../src/postmortem/service.ts";
@@ -67,7 +66,7 @@ describe("postmortem input", () => {
 describe("postmortem export and the bot's last version", () => {
   it("is stored per incident: a document as the bot left it is updated, one people edited is kept and the draft written next to it", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "pm-db-"));
-    const opts = { exporter: createDirectoryExporter({ dir }), template: DEFAULT_TEMPLATE, log: memoryLogger() };
+    const opts = { exporter: createDirectoryExporter({ dir }), template: DEFAULT_TEMPLATE };
     const { incident } = await svc.declare({ title: "Cache stampede", severity: "SEV2" }, member("U0ALICE001"));
     const exportNow = async () => {
       clock.advance(60_000);

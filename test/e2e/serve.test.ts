@@ -87,6 +87,10 @@ describe("incident-bot serve", () => {
     const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...sign(body, secret) }, body });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { text: string }).text).toContain("INC-1");
+    // Its stderr is a pipe, not a terminal: JSON lines, the request's carrying its id, who asked and the incident.
+    const jsonLines = () => p.stderr().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const handled = await until("the request's log line", async () => jsonLines().find((r) => r.msg === "handled /incident declare"), p.output);
+    expect(handled).toMatchObject({ level: "info", req: expect.stringMatching(/^[A-Za-z0-9_-]{8}$/), actor: "U0ALICE001", incident: "INC-1", kind: "command", verb: "declare" });
     // the outbox delivers on its own in a running bot
     const channel = await until("the incident channel", async () => slack.channel("inc-1-served-for-real"), p.output);
     await until("the pinned card", async () => slack.messages(channel.id).find((m) => m.pinned), p.output);
@@ -99,5 +103,10 @@ describe("incident-bot serve", () => {
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
     expect(p.output()).toContain("stopped");
+    // every line of its log is JSON, on stderr; nothing on stdout; no secret in it
+    expect(jsonLines().map((r) => r.msg)).toContain("stopped");
+    expect(p.stdout()).toBe("");
+    expect(p.stderr()).not.toContain(secret);
+    expect(p.stderr()).not.toContain("xoxb-serve-test");
   });
 });

@@ -55,7 +55,7 @@ export function escalationModule(opts: EscalationModuleOptions): EngineModule {
           // The page at the head fails on its own: set it aside until the next run.
           const [bad] = await inTransaction(db, (tx) => claimDuePages(tx, now, 1, setAside));
           if (!bad) throw err;
-          log.error(`escalation: page ${bad.id} could not be stepped and is retried at the next run: ${(err as Error).message}`);
+          log.error(`escalation: page ${bad.id} could not be stepped and is retried at the next run: ${(err as Error).message}`, { page: bad.id });
           setAside.push(bad.id);
           continue;
         }

@@ -1,5 +1,6 @@
 // What every postmortem exporter shares: the interface, the document it is given and the answer it
 // gives, the errors, and the names (slug, file name, title) all exporters derive from a document.
+import { scrubSecrets } from "../../log.ts";
 
 /**
  * What came of an export: the document was `created`, `updated` (it was unchanged since the bot's
@@ -133,5 +134,5 @@ export function checkDocument(doc: PostmortemDocument): void {
   if (typeof doc.markdown !== "string") throw new ExportError("A postmortem needs its Markdown text.", { retryable: false });
 }
 
-/** Hides `user:password@` in URLs. */
-export const redactCredentials = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@");
+/** Hides `user:password@` in URLs (the user too), and tokens as the log hides them (src/log.ts). */
+export const redactCredentials = (text: string): string => scrubSecrets(text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@"));

@@ -1,6 +1,7 @@
 // Buttons and menus on the incident card. A click that asks for the state the incident is
 // already in (a double click) changes nothing and posts nothing.
-import type { Change, Severity, Status } from "../../../incidents/lifecycle.ts";
+import { incidentRef, type Change, type Severity, type Status } from "../../../incidents/lifecycle.ts";
+import type { RequestLogger } from "../../../log.ts";
 import { actionItemModal, type ButtonValue } from "../../../incidents/views.ts";
 import type { SlackActor } from "../../actors.ts";
 import type { Reply } from "../../reply.ts";
@@ -12,6 +13,8 @@ export interface ClickContext {
   /** The click's trigger id: a click Slack delivers twice carries the same one. */
   triggerId: string;
   services: ListenerContext;
+  /** The request's logger: it names the incident once the click's value says which. */
+  log: RequestLogger;
 }
 
 /** The value a card button or menu option carries, or null when it is not one of ours (or out of date). */
@@ -32,6 +35,7 @@ async function act(value: ButtonValue | null, toChange: (current: Status) => Cha
   if (!value) return OUT_OF_DATE;
   const incident = await incidents.byId(value.incidentId);
   if (!incident) return { text: "That incident no longer exists." };
+  ctx.log.bind({ incident: incidentRef(incident.number) });
   const change = toChange(incident.status);
   if (!change) return null; // already in that state: a second click of the same button
   if (change.kind === "severity" && incident.severity === change.to) return null;
@@ -67,5 +71,6 @@ export async function actionItemForm(raw: string | undefined, ctx: ClickContext)
   const value = parseButtonValue(raw);
   const incident = value ? await ctx.services.incidents.byId(value.incidentId) : null;
   if (!incident || !(await ctx.services.incidents.canSee(incident, ctx.actor))) return null;
+  ctx.log.bind({ incident: incidentRef(incident.number) });
   return actionItemModal(incident);
 }

@@ -3,6 +3,7 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
 import { handle, type Reply } from "../../reply.ts";
+import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, severityMenu, statusButton, type ClickContext } from "./incident.ts";
 import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
@@ -10,16 +11,15 @@ import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
 type Click = (raw: string | undefined, ctx: ClickContext) => Promise<Reply | null>;
 
 export function registerActions(app: App, services: ListenerContext): void {
-  const { log } = services;
-
   /** Acknowledges, runs the handler, and answers the clicker privately when there is something to say. */
   function listen(matcher: string | RegExp, click: Click, apology: string, valueOf: (body: BlockAction) => string | undefined) {
-    app.action<BlockAction>(matcher, async ({ ack, body, client }) => {
+    app.action<BlockAction>(matcher, async ({ ack, body, client, context }) => {
+      const log = requestLogOf(context, services.log);
       await ack();
       const reply = await handle(
         async () => {
           const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
-          return click(valueOf(body), { userId: body.user.id, actor, triggerId: body.trigger_id, services });
+          return click(valueOf(body), { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
         },
         { log, what: `the ${String(matcher)} action`, apology },
       );
@@ -38,11 +38,12 @@ export function registerActions(app: App, services: ListenerContext): void {
   listen(PAGE_ACTIONS.acknowledge, acknowledgeButton, PAGE_APOLOGY, button);
   listen(PAGE_ACTIONS.escalate, escalateButton, PAGE_APOLOGY, button);
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client }) => {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client, context }) => {
+    const log = requestLogOf(context, services.log);
     await ack();
     try {
       const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
-      const view = await actionItemForm(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services });
+      const view = await actionItemForm(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
       if (view) await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (err) {
       log.error(`could not open the action item form: ${(err as Error).message}`);

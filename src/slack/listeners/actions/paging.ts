@@ -4,11 +4,13 @@ import type { Reply } from "../../reply.ts";
 import type { ClickContext } from "./incident.ts";
 
 export async function acknowledgeButton(raw: string | undefined, ctx: ClickContext): Promise<Reply | null> {
+  ctx.log.bind({ page: Number(raw) });
   await ctx.services.escalation.acknowledge({ pageId: Number(raw) }, ctx.actor);
   return null;
 }
 
 export async function escalateButton(raw: string | undefined, ctx: ClickContext): Promise<Reply | null> {
+  ctx.log.bind({ page: Number(raw) });
   await ctx.services.escalation.escalateNow(Number(raw), ctx.actor);
   return null;
 }

@@ -5,14 +5,15 @@ import { incidentRef } from "../../../incidents/lifecycle.ts";
 import { changeSummary, incidentCard, incidentListText, timelineText } from "../../../incidents/views.ts";
 import { helpText } from "../../grammar.ts";
 import type { Reply } from "../../reply.ts";
-import type { CommandContext, CommandHandler } from "./types.ts";
+import { targetOf, type CommandContext, type CommandHandler } from "./types.ts";
 
 /** Applies a change to the incident named (or this channel's) and says what changed. */
 async function change(incidentNumber: number | null, change: Change, ctx: CommandContext): Promise<Reply> {
   const { incidents } = ctx.services;
   // This channel's incident is found (and locked) in the change's own transaction.
-  const target = incidentNumber === null && ctx.channelId ? { channelId: ctx.channelId } : await incidents.resolveTarget(ctx.channelId, incidentNumber, ctx.actor);
+  const target = incidentNumber === null && ctx.channelId ? { channelId: ctx.channelId } : await targetOf(ctx, incidentNumber);
   const result = await incidents.change(target, change, ctx.actor, ctx.requestKey);
+  ctx.log.bind({ incident: incidentRef(result.incident.number) });
   if (result.duplicate) return { text: `${incidentRef(result.incident.number)}: already done.` };
   const elsewhere = result.incident.channelId !== ctx.channelId;
   return { text: changeSummary(result.incident, result.events), inChannel: !elsewhere && change.kind !== "note" };
@@ -27,6 +28,7 @@ export const declare: CommandHandler<"declare"> = async (cmd, ctx) => {
     ctx.requestKey,
   );
   const ref = incidentRef(incident.number);
+  ctx.log.bind({ incident: ref });
   return {
     text: `${duplicate ? "Already declared: " : ""}*${ref}* declared${incident.private ? " as a private incident" : ""} (${incident.severity}${cmd.severity ? "" : ", the default; change it with `/incident sev <1-4>`"}) with <@${incident.commanderId}> as commander. Its channel is #${incident.channelName}.`,
   };
@@ -58,13 +60,13 @@ export const close: CommandHandler<"close"> = (cmd, ctx) => change(cmd.incident,
 export const list: CommandHandler<"list"> = async (_cmd, ctx) => ({ text: incidentListText(await ctx.services.incidents.listOpen(ctx.actor)) });
 
 export const show: CommandHandler<"show"> = async (cmd, ctx) => {
-  const incident = await ctx.services.incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
+  const incident = await targetOf(ctx, cmd.incident);
   const card = incidentCard(incident);
   return { text: card.text, blocks: card.blocks.filter((b) => b.type !== "actions") };
 };
 
 export const timeline: CommandHandler<"timeline"> = async (cmd, ctx) => {
   const { incidents } = ctx.services;
-  const incident = await incidents.resolveTarget(ctx.channelId, cmd.incident, ctx.actor);
+  const incident = await targetOf(ctx, cmd.incident);
   return { text: timelineText(incident, await incidents.timeline(incident.id)) };
 };

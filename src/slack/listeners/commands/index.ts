@@ -4,6 +4,7 @@ import type { App } from "@slack/bolt";
 import { declareModal } from "../../../incidents/views.ts";
 import { parseCommand, type Command } from "../../grammar.ts";
 import { answerWithin, handle } from "../../reply.ts";
+import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
 import * as incident from "./incident.ts";
 import * as oncall from "./oncall.ts";
@@ -45,14 +46,17 @@ export function runCommand(cmd: Exclude<Command, { verb: "declare-modal" }>, ctx
 }
 
 export function registerCommands(app: App, services: ListenerContext): void {
-  const { log } = services;
-  app.command("/incident", async ({ command, ack, client, body }) => {
+  app.command("/incident", async ({ command, ack, client, body, context }) => {
+    // The request's logger: its id and who asked; the verb from here, the incident once known.
+    const log = requestLogOf(context, services.log);
     const parsed = parseCommand(command.text ?? "");
     if (!parsed.ok) {
+      log.bind({ outcome: "bad_input" });
       await ack({ response_type: "ephemeral", text: parsed.error });
       return;
     }
     const cmd = parsed.command;
+    log.bind({ verb: cmd.verb });
     if (cmd.verb === "declare-modal") {
       await ack();
       await client.views
@@ -64,7 +68,7 @@ export function registerCommands(app: App, services: ListenerContext): void {
     const requestKey = body.trigger_id ? `command:${body.trigger_id}` : undefined;
     const work = async () => {
       const actor = await services.actors.of(command.user_id, command.team_id ?? null);
-      return runCommand(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey, actor, services });
+      return runCommand(cmd, { userId: command.user_id, channelId: command.channel_id, requestKey, actor, services, log });
     };
     await answerWithin(
       ack as never,

@@ -1,6 +1,7 @@
 // Form submissions (the declare form and the action item form). Problems are shown on the form's
 // fields; a form submitted twice does its work once (the view id is the request's key).
-import { SEVERITIES, type Severity } from "../../../incidents/lifecycle.ts";
+import { incidentRef, SEVERITIES, type Severity } from "../../../incidents/lifecycle.ts";
+import type { RequestLogger } from "../../../log.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType } from "../../../incidents/timeline.ts";
 import { isUserError } from "../../../errors.ts";
 import type { SlackActor } from "../../actors.ts";
@@ -18,6 +19,8 @@ export interface Submission {
   values: FormValues;
   privateMetadata: string;
   services: ListenerContext;
+  /** The request's logger (it names the incident once known). */
+  log: RequestLogger;
 }
 
 /** Nothing to say (the form closes), or problems by field. */
@@ -35,11 +38,13 @@ export async function declareForm(s: Submission): Promise<FormAnswer> {
   if (!severity || !SEVERITIES.includes(severity)) errors.severity = "Pick a severity from SEV1 (highest) to SEV4.";
   if (Object.keys(errors).length > 0) return { errors };
   try {
-    await s.services.incidents.declare({ title, severity: severity!, description, commanderId, private: isPrivate }, s.actor, `view:${s.viewId}`);
+    const { incident } = await s.services.incidents.declare({ title, severity: severity!, description, commanderId, private: isPrivate }, s.actor, `view:${s.viewId}`);
+    s.log.bind({ incident: incidentRef(incident.number) });
     return null;
   } catch (err) {
     if (isUserError(err)) return { errors: { title: err.message } };
-    s.services.log.error(`declare from the modal failed: ${(err as Error).stack}`);
+    s.log.bind({ outcome: "error" });
+    s.log.error(`declare from the modal failed: ${String(err)}`, { err });
     return { errors: { title: "Something went wrong on our side; nothing was declared. Please submit again." } };
   }
 }
@@ -62,7 +67,8 @@ export async function actionItemForm(s: Submission): Promise<FormAnswer> {
   } catch (err) {
     if (isUserError(err) && err.code === "duplicate") return null; // the same form submitted twice
     if (isUserError(err)) return { errors: { text: err.message } };
-    s.services.log.error(`action item from the form failed: ${(err as Error).stack}`);
+    s.log.bind({ outcome: "error" });
+    s.log.error(`action item from the form failed: ${String(err)}`, { err });
     return { errors: { text: "Something went wrong on our side; nothing was added. Please submit again." } };
   }
 }
