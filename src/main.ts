@@ -1,12 +1,11 @@
 // The process: `incident-bot serve` (configuration, database, the bot or the local workspace,
 // signals) and every other command (src/cli/), with an exit that waits for the output to drain.
+// The local workspace and the other commands are loaded only when asked for: a bot serving Slack
+// does not carry them.
 import { createApp, postmortemsFromConfig } from "./app.ts";
-import { runCommand } from "./cli/index.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig, missingSlackCredentials, serveMode, type Config } from "./config.ts";
 import { DatabaseClock } from "./db/clock.ts";
-import { localPostmortemDir, startLocalMode } from "./local/mode.ts";
-import { SAMPLE_USERS } from "./local/sample.ts";
 import { configuredLogger, openRuntime } from "./runtime.ts";
 
 export const MANIFEST_HELP = `To create the Slack app in one step: open https://api.slack.com/apps?new_app=1, choose
@@ -50,7 +49,7 @@ async function serve(): Promise<void> {
   let postmortems;
   try {
     // Local mode's drafts go to <DATA_DIR>/postmortems unless POSTMORTEM_DIR says otherwise.
-    postmortems = await postmortemsFromConfig(config, log, local ? { defaultDir: localPostmortemDir(config) } : {});
+    postmortems = await postmortemsFromConfig(config, log, local ? { defaultDir: (await import("./local/mode.ts")).localPostmortemDir(config) } : {});
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
@@ -64,6 +63,7 @@ async function serve(): Promise<void> {
   log.info(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
   let stop: () => Promise<void>;
   if (local) {
+    const [{ startLocalMode }, { SAMPLE_USERS }] = await Promise.all([import("./local/mode.ts"), import("./local/sample.ts")]);
     const workspace = await startLocalMode({ config, db: runtime.db, log, port: config.PORT, postmortems });
     const people = SAMPLE_USERS.map((u) => u.realName ?? u.name).join(", ");
     log.info(`local workspace ready at http://localhost:${workspace.port}/ — act as ${people}; type /incident help in #general`);
@@ -105,7 +105,7 @@ const [command, ...rest] = process.argv.slice(2);
 if (command === "serve") {
   await serve();
 } else {
-  runCommand([command, ...rest].filter((a) => a !== undefined)).then(exitAfterOutput, (err) => {
+  import("./cli/index.ts").then(({ runCommand }) => runCommand([command, ...rest].filter((a) => a !== undefined))).then(exitAfterOutput, (err) => {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
     else process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     exitAfterOutput(1);

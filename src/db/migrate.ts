@@ -5,10 +5,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { fromRoot } from "../paths.ts";
 
-export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
+export const migrationsDir = fromRoot("prisma", "migrations");
 
 /** The advisory lock `prisma migrate` takes too, so the two never run at once. */
 const MIGRATION_LOCK = 72707369;

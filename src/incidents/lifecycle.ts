@@ -121,6 +121,11 @@ export function decide(state: IncidentState, change: Change): Decision {
   }
 }
 
+/** Changes that only add to the timeline: the incident's state stays as it is. */
+export function onlyAddsToTimeline(change: Change): boolean {
+  return change.kind === "note" || change.kind === "status_update";
+}
+
 /** The state after one timeline event. */
 export function applyEvent(state: IncidentState, event: TimelineData): IncidentState {
   switch (event.kind) {

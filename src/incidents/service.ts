@@ -8,7 +8,7 @@ import { enforce, mayRespond, maySeeIncident, mayUseBot, type Actor, type Respon
 import { UserError } from "../errors.ts";
 import { loadAccess, loadService, serviceNames } from "../oncall/store.ts";
 import type { Incident } from "./incident.ts";
-import { channelNameFor, decide, incidentRef, type Change, type IncidentState, type Severity } from "./lifecycle.ts";
+import { channelNameFor, decide, incidentRef, onlyAddsToTimeline, type Change, type IncidentState, type Severity } from "./lifecycle.ts";
 import {
   addTimelineEvents,
   createIncident,
@@ -182,12 +182,12 @@ export class IncidentService {
       which = target;
     }
     const result = await inTransaction(this.db, async (tx) => {
-      const current = await lockIncident(tx, which);
+      // A repeat of the request changes nothing (its answer is the incident as it is).
+      const claim = await claimRequest(tx, requestKey, now);
+      const current = await lockIncident(tx, which, onlyAddsToTimeline(change) ? "share" : "update");
       if (!current) return null;
       // Typed in the incident's own channel: only the people in it can (a private one's included).
       if (typeof which !== "number") enforce(maySeeIncident(by, { ref: incidentRef(current.number), private: current.private }, true));
-      // A repeat of the request changes nothing (its answer is the incident as it is).
-      const claim = await claimRequest(tx, requestKey, now);
       if (!claim.first) return { incident: current, events: [], duplicate: true };
       const incidentId = current.id;
       // Who may: decided on the incident as it is now (locked), with the rota's admins.

@@ -54,9 +54,11 @@ export async function incidentsDeclaredBefore(db: DbClient, before: Date, except
 /**
  * Locks the incident's row for the transaction and reads it (by id, or by its channel): two people
  * changing one incident at once are applied one after the other, and neither change is lost.
+ * `share`: for what only adds to its timeline (notes side by side; a change of state waits for them,
+ * and they for it).
  */
-export function lockIncident(tx: Tx, which: number | { channelId: string }): Promise<Incident | null> {
-  return readLocked(tx, which, Prisma.sql`FOR UPDATE`);
+export function lockIncident(tx: Tx, which: number | { channelId: string }, mode: "update" | "share" = "update"): Promise<Incident | null> {
+  return readLocked(tx, which, mode === "share" ? Prisma.sql`FOR SHARE` : Prisma.sql`FOR UPDATE`);
 }
 
 /**

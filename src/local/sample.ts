@@ -1,6 +1,6 @@
 // The sample workspace of local mode: five people (the same ids as examples/rota.yaml), the
 // channels every workspace starts with, and where the sample rota lives.
-import { fileURLToPath } from "node:url";
+import { fromRoot } from "../paths.ts";
 import type { StandInUser } from "../standin/index.ts";
 
 /** Time zones differ on purpose: `/incident oncall` answers in the asker's zone. */
@@ -22,4 +22,4 @@ export const SAMPLE_CHANNELS = {
 } as const;
 
 /** The example rota shipped with the repository, found from this file (not from the cwd). */
-export const SAMPLE_ROTA_PATH = fileURLToPath(new URL("../../examples/rota.yaml", import.meta.url));
+export const SAMPLE_ROTA_PATH = fromRoot("examples", "rota.yaml");

@@ -36,6 +36,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
+import { fromRoot } from "../paths.ts";
 import type { SlackStandIn } from "../standin/index.ts";
 import { LocalNotes } from "./notes.ts";
 import type { PostmortemFolder } from "./postmortems.ts";
@@ -83,7 +84,7 @@ const STATIC: Record<string, StaticFile> = {
  * here, never joined to a folder, so nothing else on the disk can be asked for.
  */
 async function staticFiles(): Promise<Map<string, StaticFile>> {
-  const names = await readdir(new URL("./page/", import.meta.url));
+  const names = await readdir(fromRoot("src", "local", "page"));
   const modules = names.filter((n) => /^[a-z][a-z0-9-]*\.js$/.test(n)).map((n): [string, StaticFile] => [`/page/${n}`, { file: `page/${n}`, type: JAVASCRIPT }]);
   return new Map([...Object.entries(STATIC), ...modules]);
 }
@@ -291,7 +292,7 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
     const asset = req.method === "GET" ? files.get(path) : undefined;
     if (asset) {
       const { file, type } = asset;
-      let content: Buffer | string = await readFile(new URL(`./${file}`, import.meta.url));
+      let content: Buffer | string = await readFile(fromRoot("src", "local", file));
       if (file === "page.html") content = content.toString("utf8").replace(TOKEN_PLACEHOLDER, token); // base64url: nothing to escape
       res.writeHead(200, { "content-type": type, "cache-control": "no-store", ...SECURITY_HEADERS }).end(content);
       return;

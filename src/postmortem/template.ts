@@ -1,10 +1,10 @@
 // Reading a postmortem template from disk. The caller picks the path (POSTMORTEM_TEMPLATE or the
 // default file) and passes the text to renderPostmortem, which stays pure.
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { fromRoot } from "../paths.ts";
 
 /** `templates/postmortem.md` at the repository root. */
-export const defaultTemplatePath: string = fileURLToPath(new URL("../../templates/postmortem.md", import.meta.url));
+export const defaultTemplatePath: string = fromRoot("templates", "postmortem.md");
 
 export class TemplateError extends Error {}
 

@@ -2,11 +2,10 @@
 // Slack for. `incident-bot doctor` compares its bot scopes with those the token was granted, and
 // the Slack stand-in grants them by default.
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { fromRoot } from "../paths.ts";
 
-export const MANIFEST_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../slack-app-manifest.yml");
+export const MANIFEST_FILE = fromRoot("slack-app-manifest.yml");
 
 /** The bot scopes a manifest's text asks for (`oauth_config.scopes.bot`), in its order. Throws when it has none. */
 export function manifestBotScopes(text: string): string[] {

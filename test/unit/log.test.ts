@@ -101,19 +101,21 @@ describe("the log's JSON lines", () => {
 });
 
 describe("secrets in the log", () => {
-  it("fields named like secrets are redacted by path, at the top, nested, and in a child's bindings", () => {
+  it("fields named like secrets are redacted by path, at the top, nested at any depth, and in a child's bindings", () => {
     const { log, all, records } = capture();
     const fields: Record<string, string> = Object.fromEntries(SECRET_KEYS.map((k, i) => [k, `value-of-${k}-${i}-s3cr3t`]));
     log.info("top", fields);
     log.info("nested", { slack: { botToken: "nested-bot-token", signingSecret: "nested-signing-secret" }, a: { b: { password: "deep-password" } } });
     log.info("headers", { req: { headers: { authorization: "Bearer abcdefghijkl", "content-type": "application/json" } } });
     log.child({ token: "bound-token", req: "r1" }).info("child");
+    log.info("deep", { a: { b: { c: { d: { apiToken: "four-levels-down" } } } } });
     for (const k of SECRET_KEYS) expect(records()[0][k]).toBe("***");
     expect(records()[1].slack).toEqual({ botToken: "***", signingSecret: "***" });
     expect(records()[1].a.b.password).toBe("***");
     expect(records()[2].req.headers).toEqual({ authorization: "***", "content-type": "application/json" });
     expect(records()[3]).toMatchObject({ token: "***", req: "r1" });
-    for (const leak of ["s3cr3t", "nested-bot-token", "nested-signing-secret", "deep-password", "abcdefghijkl", "bound-token"]) expect(all()).not.toContain(leak);
+    expect(records()[4].a.b.c.d.apiToken).toBe("***");
+    for (const leak of ["s3cr3t", "nested-bot-token", "nested-signing-secret", "deep-password", "abcdefghijkl", "bound-token", "four-levels-down"]) expect(all()).not.toContain(leak);
   });
 
   it("DATABASE_URL and git remotes keep where they point, not their password", () => {
