@@ -31,9 +31,35 @@ export interface TransactionOptions {
   maxWaitMs?: number;
 }
 
+const commitHooks = new WeakMap<Tx, (() => void)[]>();
+
 /** Runs `fn` as one transaction: a unit of work either happens whole or not at all. */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-  return db.$transaction(fn, { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 });
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const result = await db.$transaction(
+    (tx) => {
+      commitHooks.set(tx, hooks);
+      return fn(tx);
+    },
+    { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 },
+  );
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // a hook (a metric) never turns a committed unit of work into a failure
+    }
+  }
+  return result;
+}
+
+/**
+ * Runs `fn` once the transaction `tx` has committed (never when it rolls back): for what must
+ * only count what really happened, such as metrics. Only transactions opened by inTransaction
+ * know when they commit; for any other, `fn` is dropped.
+ */
+export function afterCommit(tx: Tx, fn: () => void): void {
+  commitHooks.get(tx)?.push(fn);
 }
 
 /** The first time a request is seen, or the answer given to it the first time. */

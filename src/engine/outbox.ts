@@ -22,6 +22,7 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { inTransaction, ping, type Tx } from "../db/tx.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { AuthCircuit } from "./circuit.ts";
 import { LANES, type Lane } from "../db/outbox.ts";
 import { claimDue, markFailed, markPaused, markRetry, markSent, type OutboxMessage } from "./store.ts";
@@ -121,6 +122,8 @@ export interface OutboxOptions {
   maxAttempts?: number;
   lanes?: Partial<Record<Lane, Partial<LaneSettings>>>;
   leaseSeconds?: number;
+  /** Counts each delivery attempt by lane, kind and outcome. */
+  metrics?: Metrics;
 }
 
 export function backoffSeconds(attempts: number, max: number): number {
@@ -215,7 +218,10 @@ export class Outbox {
     const lane = this.lanes[message.lane];
     const controller = new AbortController();
     const claimedAt = this.opts.clock.now();
+    const startedAt = performance.now();
     let outcome: Outcome;
+    /** For metrics: what went wrong (Slack's error code, the auth error, or "transient"). */
+    let failureCode: string | null = null;
     try {
       const handler = handlers[message.kind];
       if (!handler) throw new PermanentFailure(`no handler for outbox messages of kind ${message.kind}`, "no_handler");
@@ -233,10 +239,12 @@ export class Outbox {
       const failure = err instanceof PermanentFailure || err instanceof TransientFailure || err instanceof AuthFailure ? err : this.classify(err);
       const now = this.opts.clock.now();
       if (failure instanceof AuthFailure) {
+        failureCode = failure.code;
         this.count(message, failure.code);
         this.opts.circuit?.open(failure.code);
         outcome = { kind: "paused", reason: `paused: ${failure.message}` };
       } else if (failure instanceof TransientFailure && message.attempts < (this.opts.maxAttempts ?? 1000)) {
+        failureCode = "transient";
         this.count(message, "transient");
         const delay = failure.retryAfterSeconds ?? backoffSeconds(message.attempts, this.opts.maxBackoffSeconds ?? 60);
         let retryAt = now.getTime() + delay * 1000;
@@ -246,12 +254,15 @@ export class Outbox {
         outcome = { kind: "retry", retryAt: new Date(retryAt), error: failure.message, record: failure.record };
       } else {
         const permanent = failure instanceof PermanentFailure ? failure : new PermanentFailure(`gave up after ${message.attempts} attempts: ${failure.message}`, "gave_up");
+        failureCode = permanent.code;
         this.count(message, permanent.code);
         log.error(`outbox: ${message.kind} ${message.idempotencyKey} failed for good: ${permanent.message}`);
         outcome = { kind: "failed", failure: permanent };
       }
     }
     this.counts.outcomes[`${message.lane}:${outcome.kind}`] = (this.counts.outcomes[`${message.lane}:${outcome.kind}`] ?? 0) + 1;
+    const kind = Object.hasOwn(handlers, message.kind) ? message.kind : "unknown";
+    this.opts.metrics?.delivery(message.lane, kind, outcome.kind, failureCode, (performance.now() - startedAt) / 1000);
     await this.record(message, outcome);
   }
 

@@ -6,6 +6,7 @@
 import type { KnownBlock } from "@slack/types";
 import { isUserError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { noteOutcome } from "./outcome.ts";
 
 export interface Reply {
   text: string;
@@ -30,7 +31,11 @@ export async function handle(
   try {
     return await work();
   } catch (err) {
-    if (isUserError(err)) return { text: err.message };
+    if (isUserError(err)) {
+      noteOutcome("user_error");
+      return { text: err.message };
+    }
+    noteOutcome("error");
     opts.log.error(`${opts.what} failed: ${(err as Error).stack ?? err}`);
     return { text: opts.apology ?? APOLOGY };
   } finally {

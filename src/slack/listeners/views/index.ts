@@ -1,6 +1,7 @@
 // Modal submissions: each form's handler says whether the form closes or which fields are wrong.
 import type { App } from "@slack/bolt";
 import { ACTIONS } from "../../../incidents/views.ts";
+import { noteOutcome } from "../../outcome.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, declareForm, type FormAnswer, type FormValues, type Submission } from "./forms.ts";
 
@@ -10,6 +11,7 @@ export function registerViews(app: App, services: ListenerContext): void {
       const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
       const answer = await form({ userId: body.user.id, actor, viewId: view.id, values: view.state.values as FormValues, privateMetadata: view.private_metadata, services });
       services.afterWrite();
+      if (answer) noteOutcome("user_error");
       await ack(answer ? { response_action: "errors", errors: answer.errors } : undefined);
     });
   listen(ACTIONS.declareView, declareForm);
