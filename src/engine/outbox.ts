@@ -278,27 +278,45 @@ export class Outbox {
 
   /** Records an outcome, or keeps it in memory while the database is away. */
   private async record(message: OutboxMessage, outcome: Outcome): Promise<boolean> {
-    try {
-      await this.write(message, outcome);
-      return true;
-    } catch (err) {
-      if (!(await this.databaseAnswers())) {
-        this.unrecorded.push({ message, outcome });
-        this.opts.log.warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
-        this.scheduleFlush();
-        return false;
-      }
-      // The database answers, so the outcome's own writes are at fault: never deliver it again.
-      this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
-      const failed: Outcome = { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") };
-      try {
-        await this.write(message, failed);
-      } catch {
-        this.unrecorded.push({ message, outcome: failed });
-        this.scheduleFlush();
-      }
+    const written = await this.tryWrite(message, outcome);
+    if (written === "written") return true;
+    if (written === "away") {
+      this.unrecorded.push({ message, outcome });
+      this.opts.log.warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
+      this.scheduleFlush();
       return false;
     }
+    // The database answers, so the outcome's own writes are at fault: never deliver it again.
+    this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${written.message}`);
+    const failed: Outcome = { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${written.message}`, "record_failed") };
+    try {
+      await this.write(message, failed);
+    } catch {
+      this.unrecorded.push({ message, outcome: failed });
+      this.scheduleFlush();
+    }
+    return false;
+  }
+
+  /**
+   * Writes an outcome. When that fails, either the database is away ("away": keep the outcome
+   * for later), or it answers again: a write that met a server stopping or starting up
+   * (57P01, 57P03) fails although the database answers a moment later, so the write is tried
+   * once more before its own writes are blamed (the error is returned). Trying again is safe: the
+   * failed transaction rolled back, and each write applies only to a message still pending.
+   */
+  private async tryWrite(message: OutboxMessage, outcome: Outcome): Promise<"written" | "away" | Error> {
+    let error: Error | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.write(message, outcome);
+        return "written";
+      } catch (err) {
+        error = err as Error;
+      }
+      if (!(await this.databaseAnswers())) return "away";
+    }
+    return error!;
   }
 
   private async write(message: OutboxMessage, outcome: Outcome): Promise<void> {
@@ -343,12 +361,11 @@ export class Outbox {
     this.flushing ??= (async () => {
       while (this.unrecorded.length > 0) {
         const { message, outcome } = this.unrecorded[0];
-        try {
-          await this.write(message, outcome);
-        } catch (err) {
-          if (!(await this.databaseAnswers())) return false;
-          this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
-          this.unrecorded[0] = { message, outcome: { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") } };
+        const written = await this.tryWrite(message, outcome);
+        if (written === "away") return false;
+        if (written !== "written") {
+          this.opts.log.error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${written.message}`);
+          this.unrecorded[0] = { message, outcome: { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${written.message}`, "record_failed") } };
           continue;
         }
         this.unrecorded.shift();
