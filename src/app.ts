@@ -1,6 +1,6 @@
 // The composition root: from the configuration (and a database, a clock and a logger) to the
 // running bot: the services, the outbox with its handlers, the engine with its modules, the Slack
-// auth circuit, readiness, and the Slack adapter. The only place that knows how the parts fit.
+// auth circuit, readiness, metrics, and the Slack adapter. The only place that knows how the parts fit.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { Clock } from "./clock.ts";
@@ -20,6 +20,7 @@ import { Outbox } from "./engine/outbox.ts";
 import { EscalationService } from "./escalation/service.ts";
 import { IncidentService } from "./incidents/service.ts";
 import type { Logger } from "./log.ts";
+import { Metrics, METRICS_PATH } from "./metrics/index.ts";
 import { OnCallService } from "./oncall/service.ts";
 import { userGroupsInAccess } from "./oncall/store.ts";
 import { unknownPlaceholders } from "./postmortem/draft/index.ts";
@@ -89,7 +90,9 @@ export interface IncidentBot extends ListenerContext {
   circuit: AuthCircuit;
   slack: SlackApp;
   readiness(): Promise<Readiness>;
-  /** Answers GET /healthz and /readyz (local mode serves them too); false for any other request. */
+  /** This app's metrics (GET /metrics). */
+  metrics: Metrics;
+  /** Answers GET /healthz, /readyz and /metrics (local mode serves them too); false for any other request. */
   serveHealth(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Starts serving Slack (HTTP on `port`, 0 picks one), the outbox and the engine. Returns the HTTP port (null in Socket Mode). */
   start(port: number, host?: string): Promise<number | null>;
@@ -103,12 +106,13 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const { db, clock, log } = deps;
   if (!config.SLACK_BOT_TOKEN) throw new ConfigError(["SLACK_BOT_TOKEN: required to serve Slack"]);
   const leaseSeconds = config.OUTBOX_LEASE_SECONDS;
+  const metrics = new Metrics({ db, clock, log, token: config.METRICS_TOKEN ?? null });
   // One Slack call is bounded well inside a delivery's timeout (half the lease).
-  const slackClient = createWebClient(config.SLACK_BOT_TOKEN, config.SLACK_API_URL, { timeoutMs: Math.min(SLACK_CALL_TIMEOUT_MS, (leaseSeconds * 1000) / 4) });
+  const slackClient = createWebClient(config.SLACK_BOT_TOKEN, config.SLACK_API_URL, { timeoutMs: Math.min(SLACK_CALL_TIMEOUT_MS, (leaseSeconds * 1000) / 4), metrics });
   const identity = new SlackIdentity(slackClient);
   const users = new SlackUsers(slackClient);
 
-  const escalation = new EscalationService({ db, clock, log, pageRateLimit: config.PAGE_RATE_LIMIT });
+  const escalation = new EscalationService({ db, clock, log, pageRateLimit: config.PAGE_RATE_LIMIT, metrics });
   const incidents = new IncidentService({
     db,
     clock,
@@ -132,15 +136,18 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     onPermanentFailure: reportSlackFailure,
     circuit,
     leaseSeconds,
+    metrics,
   });
   const engine = new Engine({
     clock,
     log,
-    modules: [escalationModule({ db, log }), shiftNoticesModule(db, log), housekeepingModule(db)],
+    modules: [escalationModule({ db, log, metrics }), shiftNoticesModule(db, log), housekeepingModule(db)],
     tickSeconds: config.ENGINE_TICK_SECONDS,
     onWork: () => outbox.kick(),
     beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
+    metrics,
   });
+  metrics.watch({ circuitOpen: () => circuit.isOpen(), lastCompletedTickAt: () => engine.lastCompletedTickAt(), outbox: () => outbox.stats() });
   // What a commit wrote goes out at once, and a new page's first step is taken at once.
   const whenCommitted = (woken: ReadonlySet<Wake>) => {
     outbox.kick(LANES.filter((lane) => woken.has(lane)));
@@ -168,6 +175,10 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
       res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }, null, 2)}\n`);
       return true;
     }
+    if (path === METRICS_PATH) {
+      await metrics.serve(req, res);
+      return true;
+    }
     return false;
   };
 
@@ -192,6 +203,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     health: serveHealth,
     healthPort: config.PORT,
     log,
+    metrics,
   });
 
   return {
@@ -202,6 +214,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     circuit,
     slack,
     readiness,
+    metrics,
     serveHealth,
     async start(port, host) {
       if (clock instanceof DatabaseClock) await clock.sync().catch((err) => log.warn(`could not read the database's clock: ${(err as Error).message}`));

@@ -1,5 +1,5 @@
 // The configuration: the environment (and .env), parsed once at start-up with zod, each area's
-// variables (database, Slack, incidents, engine, postmortems, local mode, log) composed into one
+// variables (database, Slack, incidents, engine, postmortems, local mode, metrics, log) composed into one
 // Config. Nothing reads process.env after start-up. Every problem is reported at once, by
 // variable name, with what is expected; secret values are never printed.
 import { existsSync, readFileSync } from "node:fs";
@@ -97,6 +97,11 @@ const local = z.object({
   INCIDENT_BOT_LOCAL: optional(z.enum(["0", "1"], { message: "expected 0 (stop and say what is missing) or 1" })),
 });
 
+const metrics = z.object({
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  METRICS_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{16,}$/, "expected at least 16 characters, no spaces (a random string: openssl rand -hex 32)")),
+});
+
 const log = z.object({
   LOG_LEVEL: z.preprocess(
     (v) => (v === undefined || v === "" ? "info" : v),
@@ -109,7 +114,7 @@ const log = z.object({
   ),
 });
 
-const schema = z.object({ ...database.shape, ...slack.shape, ...incidents.shape, ...engine.shape, ...postmortem.shape, ...local.shape, ...log.shape });
+const schema = z.object({ ...database.shape, ...slack.shape, ...incidents.shape, ...engine.shape, ...postmortem.shape, ...local.shape, ...metrics.shape, ...log.shape });
 
 export type Config = z.infer<typeof schema>;
 

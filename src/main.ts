@@ -72,8 +72,8 @@ async function serve(): Promise<void> {
   } else {
     const bot = createApp(config, { db: runtime.db, clock: new DatabaseClock(runtime.db, systemClock), log, postmortems });
     const port = await bot.start(config.PORT);
-    if (port === null) log.info(`connected to Slack in Socket Mode (liveness and readiness: http://0.0.0.0:${config.PORT}/healthz and /readyz)`);
-    else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (liveness: /healthz, readiness: /readyz)`);
+    if (port === null) log.info(`connected to Slack in Socket Mode (liveness, readiness and metrics: http://0.0.0.0:${config.PORT}/healthz, /readyz and /metrics)`);
+    else log.info(`serving Slack requests at http://0.0.0.0:${port}/slack/events (liveness: /healthz, readiness: /readyz, metrics: /metrics)`);
     stop = () => bot.stop();
   }
 

@@ -41,6 +41,7 @@ export type Wake = "pages" | "channel" | "exports" | "engine" | "access";
 type CommitListener = (woken: ReadonlySet<Wake>) => void;
 
 const wakesOf = new WeakMap<object, Set<Wake>>();
+const commitHooks = new WeakMap<object, (() => void)[]>();
 const listenersOf = new WeakMap<object, Set<CommitListener>>();
 
 /** Says what `tx` wrote, for the listeners told after it commits (nothing if it rolls back). */
@@ -59,15 +60,33 @@ export function onCommit(db: Db, listener: CommitListener): () => void {
 /** Runs `fn` as one transaction: a unit of work either happens whole or not at all. */
 export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
   const woken = new Set<Wake>();
+  const hooks: (() => void)[] = [];
   const result = await db.$transaction(
     (tx) => {
       wakesOf.set(tx, woken);
+      commitHooks.set(tx, hooks);
       return fn(tx);
     },
     { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 },
   );
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // a hook (a metric) never turns a committed unit of work into a failure
+    }
+  }
   if (woken.size > 0) for (const listener of listenersOf.get(db) ?? []) listener(woken);
   return result;
+}
+
+/**
+ * Runs `fn` once the transaction `tx` has committed (never when it rolls back): for what must
+ * only count what really happened, such as metrics. Only transactions opened by inTransaction
+ * know when they commit; for any other, `fn` is dropped.
+ */
+export function afterCommit(tx: Tx, fn: () => void): void {
+  commitHooks.get(tx)?.push(fn);
 }
 
 /** The first time a request is seen, or the answer given to it the first time. */

@@ -11,6 +11,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { EngineModule } from "./module.ts";
 
 export interface EngineOptions {
@@ -25,6 +26,8 @@ export interface EngineOptions {
   onWork?: (module: string) => void;
   /** Called at the start of each tick (the database clock re-measures its offset). */
   beforeTick?: () => Promise<void>;
+  /** Times each module's run. */
+  metrics?: Metrics;
 }
 
 export interface ModuleStatus {
@@ -119,6 +122,7 @@ export class Engine {
     } finally {
       clearTimeout(timer);
       status.lastDurationMs = Date.now() - startedAt;
+      this.opts.metrics?.moduleRun(module.name, status.lastDurationMs / 1000, status.lastError === null);
       // A run given up on keeps its place until it really ends, but no longer blocks the next.
       void entry.promise.then(() => {
         if (this.runs.get(module.name) === entry) this.runs.delete(module.name);

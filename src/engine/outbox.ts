@@ -23,6 +23,7 @@ import type { Db } from "../db/client.ts";
 import { inTransaction, ping, type Tx } from "../db/tx.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { AuthCircuit } from "./circuit.ts";
 import { LANES, type Lane } from "../db/outbox.ts";
 import { claimDue, markFailed, markPaused, markRetry, markSent, type OutboxMessage } from "./store.ts";
@@ -124,6 +125,8 @@ export interface OutboxOptions {
   maxAttempts?: number;
   lanes?: Partial<Record<Lane, Partial<LaneSettings>>>;
   leaseSeconds?: number;
+  /** Counts each delivery attempt by lane, kind and outcome. */
+  metrics?: Metrics;
 }
 
 export function backoffSeconds(attempts: number, max: number): number {
@@ -229,7 +232,10 @@ export class Outbox {
     const lane = this.lanes[message.lane];
     const controller = new AbortController();
     const claimedAt = this.opts.clock.now();
+    const startedAt = performance.now();
     let outcome: Outcome;
+    /** For metrics: what went wrong (Slack's error code, the auth error, or "transient"). */
+    let failureCode: string | null = null;
     try {
       const handler = handlers[message.kind];
       if (!handler) throw new PermanentFailure(`no handler for outbox messages of kind ${message.kind}`, "no_handler");
@@ -248,10 +254,12 @@ export class Outbox {
       const failure = err instanceof PermanentFailure || err instanceof TransientFailure || err instanceof AuthFailure ? err : this.classify(err);
       const now = this.opts.clock.now();
       if (failure instanceof AuthFailure) {
+        failureCode = failure.code;
         this.count(message, failure.code);
         this.opts.circuit?.open(failure.code);
         outcome = { kind: "paused", reason: `paused: ${failure.message}` };
       } else if (failure instanceof TransientFailure && message.attempts < (this.opts.maxAttempts ?? 1000)) {
+        failureCode = "transient";
         this.count(message, "transient");
         const delay = failure.retryAfterSeconds ?? backoffSeconds(message.attempts, this.opts.maxBackoffSeconds ?? 60);
         let retryAt = now.getTime() + delay * 1000;
@@ -263,12 +271,15 @@ export class Outbox {
         outcome = { kind: "retry", retryAt: new Date(retryAt), error: failure.message, record: failure.record };
       } else {
         const permanent = failure instanceof PermanentFailure ? failure : new PermanentFailure(`gave up after ${message.attempts} attempts: ${failure.message}`, "gave_up");
+        failureCode = permanent.code;
         this.count(message, permanent.code);
         log.error(`outbox: ${message.kind} ${message.idempotencyKey} failed for good: ${permanent.message}`, { attempt: message.attempts, code: permanent.code });
         outcome = { kind: "failed", failure: permanent };
       }
     }
     this.counts.outcomes[`${message.lane}:${outcome.kind}`] = (this.counts.outcomes[`${message.lane}:${outcome.kind}`] ?? 0) + 1;
+    const kind = Object.hasOwn(handlers, message.kind) ? message.kind : "unknown";
+    this.opts.metrics?.delivery(message.lane, kind, outcome.kind, failureCode, (performance.now() - startedAt) / 1000);
     await this.record(message, outcome);
   }
 
@@ -284,27 +295,45 @@ export class Outbox {
 
   /** Records an outcome, or keeps it in memory while the database is away. */
   private async record(message: OutboxMessage, outcome: Outcome): Promise<boolean> {
-    try {
-      await this.write(message, outcome);
-      return true;
-    } catch (err) {
-      if (!(await this.databaseAnswers())) {
-        this.unrecorded.push({ message, outcome });
-        this.logFor(message).warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
-        this.scheduleFlush();
-        return false;
-      }
-      // The database answers, so the outcome's own writes are at fault: never deliver it again.
-      this.logFor(message).error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
-      const failed: Outcome = { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") };
-      try {
-        await this.write(message, failed);
-      } catch {
-        this.unrecorded.push({ message, outcome: failed });
-        this.scheduleFlush();
-      }
+    const written = await this.tryWrite(message, outcome);
+    if (written === "written") return true;
+    if (written === "away") {
+      this.unrecorded.push({ message, outcome });
+      this.logFor(message).warn(`outbox: the database is away: the outcome of ${message.kind} ${message.idempotencyKey} (${outcome.kind}) is kept in memory until it answers`);
+      this.scheduleFlush();
       return false;
     }
+    // The database answers, so the outcome's own writes are at fault: never deliver it again.
+    this.logFor(message).error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${written.message}`);
+    const failed: Outcome = { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${written.message}`, "record_failed") };
+    try {
+      await this.write(message, failed);
+    } catch {
+      this.unrecorded.push({ message, outcome: failed });
+      this.scheduleFlush();
+    }
+    return false;
+  }
+
+  /**
+   * Writes an outcome. When that fails, either the database is away ("away": keep the outcome
+   * for later), or it answers again: a write that met a server stopping or starting up
+   * (57P01, 57P03) fails although the database answers a moment later, so the write is tried
+   * once more before its own writes are blamed (the error is returned). Trying again is safe: the
+   * failed transaction rolled back, and each write applies only to a message still pending.
+   */
+  private async tryWrite(message: OutboxMessage, outcome: Outcome): Promise<"written" | "away" | Error> {
+    let error: Error | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.write(message, outcome);
+        return "written";
+      } catch (err) {
+        error = err as Error;
+      }
+      if (!(await this.databaseAnswers())) return "away";
+    }
+    return error!;
   }
 
   private async write(message: OutboxMessage, outcome: Outcome): Promise<void> {
@@ -349,12 +378,11 @@ export class Outbox {
     this.flushing ??= (async () => {
       while (this.unrecorded.length > 0) {
         const { message, outcome } = this.unrecorded[0];
-        try {
-          await this.write(message, outcome);
-        } catch (err) {
-          if (!(await this.databaseAnswers())) return false;
-          this.logFor(message).error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${(err as Error).message}`);
-          this.unrecorded[0] = { message, outcome: { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${(err as Error).message}`, "record_failed") } };
+        const written = await this.tryWrite(message, outcome);
+        if (written === "away") return false;
+        if (written !== "written") {
+          this.logFor(message).error(`outbox: recording ${message.kind} ${message.idempotencyKey} failed: ${written.message}`);
+          this.unrecorded[0] = { message, outcome: { kind: "failed", failure: new PermanentFailure(`could not record the outcome: ${written.message}`, "record_failed") } };
           continue;
         }
         this.unrecorded.shift();

@@ -4,7 +4,7 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
-import { claimRequest, inTransaction, type DbClient, type Tx } from "../db/tx.ts";
+import { afterCommit, claimRequest, inTransaction, type DbClient, type Tx } from "../db/tx.ts";
 import { enforce, mayHandlePage, mayPage, mayUseBot, type Actor, type PageRateLimit } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
@@ -12,6 +12,7 @@ import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, type Pager } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, lockIncident } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/index.ts";
 import { loadAccess, loadPolicy, loadService, scheduleNames, serviceNames } from "../oncall/store.ts";
 import { directPolicy, type FrozenPolicy } from "./steps.ts";
 import { countPagesBy, createPage, escalatingPagesOf, lockPages, markAcknowledged, markCancelled, notifiedBy, pageIds, type PageRow } from "./store.ts";
@@ -30,7 +31,7 @@ export interface PageTarget {
 export const DEFAULT_PAGE_RATE_LIMIT: PageRateLimit = { count: 5, windowSeconds: 600 };
 
 export class EscalationService implements Pager {
-  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; pageRateLimit?: PageRateLimit }) {}
+  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; pageRateLimit?: PageRateLimit; metrics?: Metrics }) {}
 
   /** What `/incident page <…>` names: @user, a service (its policy) or a schedule (its on-call). */
   async resolveTarget(tx: DbClient, text: string): Promise<PageTarget> {
@@ -66,7 +67,9 @@ export class EscalationService implements Pager {
     const page = await createPage(tx, { incidentId: incident.id, target: target.label, policy: target.policy, message, pagedById, createdAt: now });
     const [started] = await addTimelineEvents(tx, incident.id, pagedById, now, [{ kind: "page_started", pageId: page.id, target: target.label, policy: target.policy.name, message }]);
     await enqueue(tx, [channelPost(incident.id, started)], now);
-    const [after] = await takeSteps(tx, [page], now, { log: this.opts.log });
+    const metrics = this.opts.metrics;
+    if (metrics) afterCommit(tx, () => metrics.pageStarted());
+    const [after] = await takeSteps(tx, [page], now, { log: this.opts.log, metrics });
     return after;
   }
 
@@ -121,6 +124,8 @@ export class EscalationService implements Pager {
       const acknowledged: PageRow[] = [];
       for (const p of mine) {
         acknowledged.push(await markAcknowledged(tx, p.id, userId, now));
+        const metrics = this.opts.metrics;
+        if (metrics) afterCommit(tx, () => metrics.pageAcknowledged((now.getTime() - p.createdAt.getTime()) / 1000));
         const [event] = await addTimelineEvents(tx, p.incidentId, userId, now, [{ kind: "page_acknowledged", pageId: p.id, userId }]);
         await enqueue(tx, [channelPost(p.incidentId, event)], now);
       }
@@ -143,7 +148,7 @@ export class EscalationService implements Pager {
       enforce(mayHandlePage(by, "escalate", { ref: incidentRef(incident.number), notified: await notifiedBy(tx, page.id), commanderId: incident.commanderId }, rules));
       if (page.state === "acknowledged") throw new UserError("conflict", `Already acknowledged by <@${page.acknowledgedById}>; nothing to escalate.`);
       if (page.state !== "escalating") throw new UserError("conflict", `This page is ${page.state}; nothing to escalate.`);
-      const [after] = await takeSteps(tx, [page], now, { log: this.opts.log, manualBy: userId });
+      const [after] = await takeSteps(tx, [page], now, { log: this.opts.log, manualBy: userId, metrics: this.opts.metrics });
       return after;
     });
   }

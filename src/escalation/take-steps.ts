@@ -4,11 +4,12 @@
 // The arithmetic is pure (steps.ts); this file turns it into a fixed number of set-based
 // statements, whatever the number of pages: 1,000 due steps are a handful of queries.
 import { enqueue, type OutboxEntry } from "../db/outbox.ts";
-import type { Tx } from "../db/tx.ts";
+import { afterCommit, type Tx } from "../db/tx.ts";
 import { channelPost } from "../incidents/service.ts";
 import { insertTimelineEvents } from "../incidents/store.ts";
 import type { NewTimelineEvent, PageEventData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { NotifyTarget } from "../oncall/rota-file.ts";
 import { onCallAt, type Schedule } from "../oncall/schedule.ts";
 import { loadSchedules } from "../oncall/store.ts";
@@ -37,9 +38,10 @@ interface StepWork {
 
 /**
  * Takes every due step of these pages (locked by the caller's transaction). `manualBy` (escalate
- * now) takes each page's next step at once, in that person's name. Returns the pages as they are after.
+ * now) takes each page's next step at once, in that person's name. Returns the pages as they are
+ * after. What was done is counted in `metrics` once the transaction commits.
  */
-export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log: Logger; manualBy?: string }): Promise<PageRow[]> {
+export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log: Logger; manualBy?: string; metrics?: Metrics }): Promise<PageRow[]> {
   const plans = pages.map((page) => ({ page, ...dueSteps(page.policy, page, now, Boolean(opts.manualBy)) })).filter((p) => p.steps.length > 0);
   if (plans.length === 0) return pages;
 
@@ -107,6 +109,16 @@ export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log
   await enqueue(tx, outbox, now);
 
   await updateProgress(tx, plans.map(({ page, after }) => ({ id: page.id, ...after })));
+  const { metrics } = opts;
+  if (metrics) {
+    const taken = {
+      notified: fresh.size,
+      exhausted: work.filter((w) => w.step.kind === "exhausted").length,
+      // how late each page's first due step was (a step taken now by hand was not due)
+      delaysSeconds: opts.manualBy ? [] : plans.map(({ page }) => (page.nextStepAt ? (now.getTime() - page.nextStepAt.getTime()) / 1000 : 0)),
+    };
+    afterCommit(tx, () => metrics.stepsTaken(taken));
+  }
   const after = new Map(plans.map((p) => [p.page.id, p.after]));
   return pages.map((page) => ({ ...page, ...(after.get(page.id) ?? {}) }));
 }

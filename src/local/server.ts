@@ -4,7 +4,7 @@
 // built and signed as Slack builds and signs it (slack-requests.ts) and goes to the real Bolt
 // app over HTTP; everything the bot does goes through the Slack stand-in, whose state is shown.
 //
-//   GET  /healthz, /readyz      the bot's liveness and readiness (as in HTTP mode)
+//   GET  /healthz, /readyz      the bot's liveness and readiness (as in HTTP mode), and /metrics
 //   GET  /                      the page (page.html, page.css, page.js, favicon.svg next to this file)
 //   GET  /page/<name>.js        the page's modules (page/ next to this file), imported by page.js
 //   GET  /api/state?user=U…     Snapshot (snapshot.ts)
@@ -51,7 +51,7 @@ export interface LocalServerOptions {
   postmortems: PostmortemFolder;
   /** Who is on call now, per schedule (read from the database by the caller). */
   oncall: () => Promise<OnCallNow[]>;
-  /** Answers GET /healthz and /readyz; false for any other request. */
+  /** Answers GET /healthz, /readyz and /metrics; false for any other request. */
   health: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
@@ -283,7 +283,7 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // The bot's liveness and readiness, as in HTTP mode.
+    // The bot's liveness, readiness and metrics, as in HTTP mode.
     if (await opts.health(req, res)) return;
     if (!LOCAL_HOST.test(req.headers.host ?? "")) throw new HttpError(403, "only the local machine may use this page");
     const url = new URL(req.url ?? "/", "http://local");

@@ -1,12 +1,14 @@
 // The Slack adapter: the Bolt app with every listener registered, in HTTP mode (POST
-// /slack/events, GET /healthz, GET /readyz) or Socket Mode (health on a port of its own).
+// /slack/events, GET /healthz, /readyz and /metrics) or Socket Mode (those three on a port of their own).
 // It knows the services it calls, not how they were built (that is src/app.ts).
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { App, LogLevel } from "@slack/bolt";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { ListenerContext } from "./listeners/context.ts";
 import { registerListeners } from "./listeners/index.ts";
 import { logHandled, startRequestLog } from "./request-log.ts";
+import { meterRequests } from "./request-metrics.ts";
 import type { SlackIdentity } from "./web-client.ts";
 
 export interface SlackSettings {
@@ -16,11 +18,13 @@ export interface SlackSettings {
   appToken?: string;
   slackApiUrl: string;
   identity: SlackIdentity;
-  /** Answers GET /healthz and /readyz; false for any other request. */
+  /** Answers GET /healthz, /readyz and /metrics; false for any other request. */
   health: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-  /** In Socket Mode, where /healthz and /readyz are served. */
+  /** In Socket Mode, where /healthz, /readyz and /metrics are served. */
   healthPort?: number;
   log: Logger;
+  /** Counts and times every request by kind, name and outcome. */
+  metrics?: Metrics;
 }
 
 export interface SlackApp {
@@ -64,7 +68,7 @@ export function createSlackApp(services: ListenerContext, settings: SlackSetting
     logger: boltLogger(log),
     clientOptions: { slackApiUrl: settings.slackApiUrl, retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 } },
     // HTTP mode serves these beside /slack/events; Socket Mode on a port of their own.
-    customRoutes: ["/healthz", "/readyz"].map((path) => ({
+    customRoutes: ["/healthz", "/readyz", "/metrics"].map((path) => ({
       path,
       method: ["GET"],
       handler: (req: IncomingMessage, res: ServerResponse) => void settings.health(req, res),
@@ -94,6 +98,7 @@ export function createSlackApp(services: ListenerContext, settings: SlackSetting
   const settled = async () => {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
+  if (settings.metrics) app.use(meterRequests(settings.metrics));
   registerListeners(app, services);
 
   return {

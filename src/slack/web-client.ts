@@ -1,7 +1,8 @@
 // The Slack Web API client settings, the bot's identity, and how Slack's errors map onto outbox
 // outcomes (retry, give up, or pause everything while the token is refused).
-import { WebClient, LogLevel } from "@slack/web-api";
+import { WebClient, LogLevel, type WebAPICallResult } from "@slack/web-api";
 import { AuthFailure, PermanentFailure, TransientFailure, type Failure } from "../engine/outbox.ts";
+import type { Metrics } from "../metrics/index.ts";
 
 /** Slack's default is 10 s; a lane's timeout bounds a whole delivery, which may make several calls. */
 export const SLACK_CALL_TIMEOUT_MS = 10_000;
@@ -10,14 +11,51 @@ export const SLACK_CALL_TIMEOUT_MS = 10_000;
  * Our own retries (the outbox) decide when to try again, so the client itself does not retry and
  * hands rate limits back to us with their Retry-After.
  */
-export function createWebClient(token: string, slackApiUrl: string, opts: { timeoutMs?: number } = {}): WebClient {
-  return new WebClient(token, {
+export function createWebClient(token: string, slackApiUrl: string, opts: { timeoutMs?: number; metrics?: Metrics } = {}): WebClient {
+  const Client = opts.metrics ? meteredWebClient(opts.metrics) : WebClient;
+  return new Client(token, {
     slackApiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: opts.timeoutMs ?? SLACK_CALL_TIMEOUT_MS,
     logLevel: LogLevel.ERROR,
   });
+}
+
+/** What became of a call, for metrics: "ok", Slack's error code (ratelimited for a 429), http_<status>, or request_error. */
+export function callResult(err: unknown): string {
+  const e = err as { code?: string; statusCode?: number; data?: { error?: string } };
+  switch (e?.code) {
+    case "slack_webapi_rate_limited_error":
+      return "ratelimited";
+    case "slack_webapi_platform_error":
+      return e.data?.error ?? "unknown_error";
+    case "slack_webapi_http_error":
+      return `http_${e.statusCode ?? "error"}`;
+    default:
+      return "request_error";
+  }
+}
+
+/**
+ * A WebClient that counts and times every call by method and result. Its method shortcuts
+ * (chat.postMessage…) are bound to apiCall when the client is made, so overriding it in a
+ * subclass is the one place every call passes through.
+ */
+function meteredWebClient(metrics: Metrics): typeof WebClient {
+  return class MeteredWebClient extends WebClient {
+    override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+      const started = performance.now();
+      try {
+        const result = await super.apiCall(method, options);
+        metrics.slackCall(method, "ok", (performance.now() - started) / 1000);
+        return result;
+      } catch (err) {
+        metrics.slackCall(method, callResult(err), (performance.now() - started) / 1000);
+        throw err;
+      }
+    }
+  };
 }
 
 /** Method errors worth trying again; every other method error cannot succeed by retrying. */

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/db.ts";
+import { parseMetrics } from "../support/metrics.ts";
 import { freePort, startCli, until } from "../support/process.ts";
 import { pageHeaders, pageToken } from "./helpers.ts";
 
@@ -54,13 +55,17 @@ describe("incident-bot serve without Slack credentials", () => {
       },
       p.output,
     );
-    // liveness and readiness, as in HTTP mode
+    // liveness, readiness and metrics, as in HTTP mode
     expect((await fetch(`${base}healthz`)).status).toBe(200);
     const ready = await until("readiness", async () => {
       const r = await fetch(`${base}readyz`);
       return r.status === 200 ? ((await r.json()) as { status: string; failing: string[] }) : undefined;
     }, p.output);
     expect(ready).toMatchObject({ status: "ready", failing: [] });
+    // and the metrics
+    const metrics = await fetch(`${base}metrics`);
+    expect(metrics.status).toBe(200);
+    expect(parseMetrics(await metrics.text()).value("incident_bot_requests_total", { kind: "command", name: "declare", outcome: "ok" })).toBe(1);
     // postmortem drafts default to <DATA_DIR>/postmortems (DATA_DIR is .data in the working directory)
     expect(existsSync(path.join(cwd, ".data/postmortems"))).toBe(true);
 

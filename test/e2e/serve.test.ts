@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SlackStandIn } from "../../src/standin/index.ts";
 import { freshDatabase } from "../support/db.ts";
 import { sign } from "../support/bot.ts";
+import { parseMetrics } from "../support/metrics.ts";
 import { freePort, startCli as run, until } from "../support/process.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -56,7 +57,7 @@ describe("incident-bot serve", () => {
     expect(p.output()).not.toContain("wrong-secret-token");
   });
 
-  it("migrates, serves /slack/events, /healthz and /readyz, and stops cleanly on SIGTERM", async () => {
+  it("migrates, serves /slack/events, /healthz, /readyz and /metrics, and stops cleanly on SIGTERM", async () => {
     const t = await freshDatabase();
     cleanups.push(() => t.drop());
     // an empty database: serve applies the migrations itself
@@ -99,6 +100,12 @@ describe("incident-bot serve", () => {
       return r.status === 200 ? ((await r.json()) as { checks: Record<string, { ok: boolean }> }) : undefined;
     }, p.output);
     expect(Object.keys(ready.checks).sort()).toEqual(["database", "engine", "migrations", "outbox", "slack"]);
+    // metrics beside them (open: METRICS_TOKEN is unset)
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(metrics.status).toBe(200);
+    const scraped = parseMetrics(await metrics.text());
+    expect(scraped.value("incident_bot_requests_total", { kind: "command", name: "declare", outcome: "ok" })).toBe(1);
+    expect(scraped.value("incident_bot_open_incidents", { severity: "SEV2" })).toBe(1);
 
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);

@@ -36,6 +36,18 @@ describe("configuration", () => {
     expect(missingSlackCredentials(parseConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1" }))).toEqual([]);
   });
 
+  it("METRICS_TOKEN: unset by default; a short one is refused without being printed", () => {
+    expect(parseConfig({}).METRICS_TOKEN).toBeUndefined();
+    expect(parseConfig({ METRICS_TOKEN: "0123456789abcdef0123" }).METRICS_TOKEN).toBe("0123456789abcdef0123");
+    try {
+      parseConfig({ METRICS_TOKEN: "hunter2" });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems.join("\n")).toMatch(/^METRICS_TOKEN: expected at least 16 characters/);
+      expect((err as Error).message).not.toContain("hunter2");
+    }
+  });
+
   it("reads a .env file without overriding the environment", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "env-"));
     const file = path.join(dir, ".env");

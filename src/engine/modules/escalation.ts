@@ -7,6 +7,7 @@ import { inTransaction } from "../../db/tx.ts";
 import { claimDuePages, earliestDueAt } from "../../escalation/store.ts";
 import { takeSteps } from "../../escalation/take-steps.ts";
 import type { Logger } from "../../log.ts";
+import type { Metrics } from "../../metrics/index.ts";
 import type { EngineModule } from "../module.ts";
 
 export interface EscalationModuleOptions {
@@ -16,6 +17,8 @@ export interface EscalationModuleOptions {
   batchSize?: number;
   /** Pages stepped per run at most (the next run takes the rest). */
   limit?: number;
+  /** Counts the steps taken (people notified, pages exhausted, how late). */
+  metrics?: Metrics;
 }
 
 export function escalationModule(opts: EscalationModuleOptions): EngineModule {
@@ -29,7 +32,7 @@ export function escalationModule(opts: EscalationModuleOptions): EngineModule {
       db,
       async (tx) => {
         const pages = await claimDuePages(tx, now, size, skip);
-        if (pages.length > 0) await takeSteps(tx, pages, now, { log });
+        if (pages.length > 0) await takeSteps(tx, pages, now, { log, metrics: opts.metrics });
         return pages.map((p) => p.id);
       },
       { timeoutMs: 30_000 },

@@ -3,6 +3,7 @@
 import type { App } from "@slack/bolt";
 import { declareModal } from "../../../incidents/views.ts";
 import { parseCommand, type Command } from "../../grammar.ts";
+import { noteOutcome } from "../../outcome.ts";
 import { answerWithin, handle } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
@@ -52,6 +53,7 @@ export function registerCommands(app: App, services: ListenerContext): void {
     const parsed = parseCommand(command.text ?? "");
     if (!parsed.ok) {
       log.bind({ outcome: "bad_input" });
+      noteOutcome("user_error");
       await ack({ response_type: "ephemeral", text: parsed.error });
       return;
     }
@@ -61,7 +63,10 @@ export function registerCommands(app: App, services: ListenerContext): void {
       await ack();
       await client.views
         .open({ trigger_id: body.trigger_id, view: declareModal({ channelId: command.channel_id, userId: command.user_id }) })
-        .catch((err) => log.error(`could not open the declare modal: ${(err as Error).message}`));
+        .catch((err) => {
+          noteOutcome("error");
+          log.error(`could not open the declare modal: ${(err as Error).message}`);
+        });
       return;
     }
     // Slack sends a trigger id with every invocation, and the same one when it retries.
