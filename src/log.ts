@@ -22,6 +22,8 @@ export interface Logger {
   error(msg: string, fields?: Fields): void;
   /** A logger whose every line also carries these fields (a request id, an incident, an outbox message…). */
   child(bindings: Fields): Logger;
+  /** Whether lines at this level are written (a logger that cannot say writes them all). */
+  isLevelEnabled?(level: Level): boolean;
 }
 
 export const LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -207,6 +209,10 @@ class PinoLogger implements Logger {
     return new PinoLogger(this.pino.child(cleanFields(bindings, this.known) as Fields), this.known);
   }
 
+  isLevelEnabled(level: Level): boolean {
+    return this.pino.isLevelEnabled(level);
+  }
+
   private write(level: Level, msg: string, fields?: Fields): void {
     if (!this.pino.isLevelEnabled(level)) return;
     const text = scrubSecrets(String(msg), this.known);
@@ -282,11 +288,15 @@ export function requestLogger(base: Logger, bindings: Fields): RequestLogger {
   // made when a line is written (most requests bind several times and write one line, or none)
   let current: Logger | null = null;
   const log = () => (current ??= base.child(fields));
+  const at = (level: Level) => (msg: string, f?: Fields) => {
+    if (base.isLevelEnabled?.(level) !== false) log()[level](msg, f);
+  };
   return {
-    debug: (msg, f) => log().debug(msg, f),
-    info: (msg, f) => log().info(msg, f),
-    warn: (msg, f) => log().warn(msg, f),
-    error: (msg, f) => log().error(msg, f),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    isLevelEnabled: (level) => base.isLevelEnabled?.(level) !== false,
     child: (b) => log().child(b),
     bind(more) {
       fields = { ...fields, ...more };

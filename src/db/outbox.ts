@@ -1,7 +1,7 @@
 // The outbox, as every domain writes to it: the Slack and wiki writes an action causes, recorded
 // in the transaction that causes them, delivered by the engine after the commit (engine/outbox.ts).
 import type { Db } from "./client.ts";
-import { inTransaction, wakeAfterCommit, type Tx } from "./tx.ts";
+import { inTransaction, wakeAfterCommit, type RawTx } from "./tx.ts";
 
 /**
  * Lanes are delivered independently, each with its own concurrency, so a page never waits behind
@@ -43,7 +43,7 @@ export const UNORDERED_KINDS: readonly string[] = Object.keys(COALESCED);
  * Records messages in the caller's transaction, in the order given (one statement, whatever their
  * number; one more for a coalesced kind, which comes last).
  */
-export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promise<void> {
+export async function enqueue(tx: RawTx, entries: OutboxEntry[], now: Date): Promise<void> {
   if (entries.length === 0) return;
   for (const e of entries) wakeAfterCommit(tx, laneOf(e.kind));
   const plain = entries.filter((e) => !COALESCED[e.kind] || e.incidentId == null);
@@ -51,7 +51,7 @@ export async function enqueue(tx: Tx, entries: OutboxEntry[], now: Date): Promis
   for (const e of entries) if (COALESCED[e.kind] && e.incidentId != null) await insertCoalesced(tx, e, COALESCED[e.kind].seconds, now);
 }
 
-async function insert(tx: Tx, entries: OutboxEntry[], now: Date): Promise<void> {
+async function insert(tx: RawTx, entries: OutboxEntry[], now: Date): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO outbox_message (idempotency_key, kind, lane, incident_id, payload, next_attempt_at, created_at)
     SELECT e.key, e.kind, e.lane, e.incident_id, e.payload, ${now}::timestamptz, ${now}::timestamptz
@@ -68,7 +68,7 @@ async function insert(tx: Tx, entries: OutboxEntry[], now: Date): Promise<void> 
  * The caller holds the incident's row lock, and the delivery reads the incident under a share lock,
  * so a message claimed meanwhile still shows this transaction's change.
  */
-async function insertCoalesced(tx: Tx, e: OutboxEntry, seconds: number, now: Date): Promise<void> {
+async function insertCoalesced(tx: RawTx, e: OutboxEntry, seconds: number, now: Date): Promise<void> {
   await tx.$executeRaw`
     WITH last AS (SELECT state, sent_at, next_attempt_at, locked_until FROM outbox_message
                    WHERE incident_id = ${e.incidentId} AND kind = ${e.kind} ORDER BY id DESC LIMIT 1)
@@ -86,7 +86,7 @@ export async function enqueueNow(db: Db, entries: OutboxEntry[], now: Date): Pro
 }
 
 /** Whether a message whose key starts with `prefix` was recorded since `since` (to not ask twice). */
-export async function recordedSince(tx: Tx, prefix: string, since: Date): Promise<boolean> {
+export async function recordedSince(tx: RawTx, prefix: string, since: Date): Promise<boolean> {
   const rows = await tx.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM outbox_message WHERE idempotency_key LIKE ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} AND created_at >= ${since} LIMIT 1`;
   return rows.length > 0;
 }

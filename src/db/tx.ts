@@ -3,6 +3,15 @@
 import type { Db, Prisma } from "./client.ts";
 
 export type Tx = Prisma.TransactionClient;
+
+/**
+ * What a store function needs of a transaction to run raw statements: Prisma's transaction client
+ * has it, and so has a transaction in SQL (db/sql.ts), the command path's.
+ */
+export interface RawTx {
+  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
+  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
+}
 /** A Prisma client or a transaction client: a read may run in either. */
 export type DbClient = Db | Tx;
 
@@ -45,7 +54,7 @@ const commitHooks = new WeakMap<object, (() => void)[]>();
 const listenersOf = new WeakMap<object, Set<CommitListener>>();
 
 /** Says what `tx` wrote, for the listeners told after it commits (nothing if it rolls back). */
-export function wakeAfterCommit(tx: Tx, what: Wake): void {
+export function wakeAfterCommit(tx: RawTx, what: Wake): void {
   wakesOf.get(tx)?.add(what);
 }
 
@@ -57,35 +66,52 @@ export function onCommit(db: Db, listener: CommitListener): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Runs `fn` as one transaction: a unit of work either happens whole or not at all. */
-export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-  const woken = new Set<Wake>();
-  const hooks: (() => void)[] = [];
-  const result = await db.$transaction(
-    (tx) => {
-      wakesOf.set(tx, woken);
-      commitHooks.set(tx, hooks);
-      return fn(tx);
-    },
-    { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 },
-  );
-  for (const hook of hooks) {
+/** What a transaction has said it wrote, and what is to run once it commits. */
+export interface Watch {
+  woken: Set<Wake>;
+  hooks: (() => void)[];
+}
+
+/** Starts noting what `tx` writes (for a transaction runner: this one, or db/sql.ts). */
+export function startWatching(tx: RawTx): Watch {
+  const watch: Watch = { woken: new Set(), hooks: [] };
+  wakesOf.set(tx, watch.woken);
+  commitHooks.set(tx, watch.hooks);
+  return watch;
+}
+
+/** The transaction committed: its hooks run, and the listeners of `db` are told what it wrote. */
+export function committed(db: Db, watch: Watch): void {
+  for (const hook of watch.hooks) {
     try {
       hook();
     } catch {
       // a hook (a metric) never turns a committed unit of work into a failure
     }
   }
-  if (woken.size > 0) for (const listener of listenersOf.get(db) ?? []) listener(woken);
+  if (watch.woken.size > 0) for (const listener of listenersOf.get(db) ?? []) listener(watch.woken);
+}
+
+/** Runs `fn` as one transaction: a unit of work either happens whole or not at all. */
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  let watch: Watch | null = null;
+  const result = await db.$transaction(
+    (tx) => {
+      watch = startWatching(tx);
+      return fn(tx);
+    },
+    { timeout: opts.timeoutMs ?? 15_000, maxWait: opts.maxWaitMs ?? 10_000 },
+  );
+  if (watch) committed(db, watch);
   return result;
 }
 
 /**
  * Runs `fn` once the transaction `tx` has committed (never when it rolls back): for what must
  * only count what really happened, such as metrics. Only transactions opened by inTransaction
- * know when they commit; for any other, `fn` is dropped.
+ * (or db/sql.ts) know when they commit; for any other, `fn` is dropped.
  */
-export function afterCommit(tx: Tx, fn: () => void): void {
+export function afterCommit(tx: RawTx, fn: () => void): void {
   commitHooks.get(tx)?.push(fn);
 }
 
@@ -96,12 +122,12 @@ export type RequestClaim = { first: true } | { first: false; response: Prisma.Js
  * Marks a request (a slash command's trigger id, a modal's view id, an event id) as handled in
  * this transaction, so a retried or double-submitted request changes nothing twice.
  */
-export async function claimRequest(tx: Tx, key: string | undefined, now: Date): Promise<RequestClaim> {
+export async function claimRequest(tx: RawTx, key: string | undefined, now: Date): Promise<RequestClaim> {
   if (!key) return { first: true };
   const inserted = await tx.$executeRaw`INSERT INTO processed_request (key, processed_at) VALUES (${key}, ${now}) ON CONFLICT (key) DO NOTHING`;
   if (inserted === 1) return { first: true };
-  const row = await tx.processedRequest.findUnique({ where: { key } });
-  return { first: false, response: row?.response ?? null };
+  const rows = await tx.$queryRaw<{ response: Prisma.JsonValue | null }[]>`SELECT response FROM processed_request WHERE key = ${key}`;
+  return { first: false, response: rows[0]?.response ?? null };
 }
 
 /** Keeps the answer to a request, for a retry of it to get the same one. */

@@ -4,7 +4,7 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
-import { afterCommit, claimRequest, inTransaction, type DbClient, type Tx } from "../db/tx.ts";
+import { afterCommit, claimRequest, inTransaction, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { enforce, mayHandlePage, mayPage, mayUseBot, type Actor, type PageRateLimit } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
@@ -15,7 +15,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { loadAccess, loadPolicy, loadService, scheduleNames, serviceNames } from "../oncall/store.ts";
 import { directPolicy, type FrozenPolicy } from "./steps.ts";
-import { countPagesBy, createPage, escalatingPagesOf, lockPages, markAcknowledged, markCancelled, notifiedBy, pageIds, type PageRow } from "./store.ts";
+import { cancelEscalatingPages, countPagesBy, createPage, lockPages, markAcknowledged, notifiedBy, pageIds, type PageRow } from "./store.ts";
 import { takeSteps } from "./take-steps.ts";
 
 export type { PageRow } from "./store.ts";
@@ -154,10 +154,8 @@ export class EscalationService implements Pager {
   }
 
   /** Stops the pages of an incident that was resolved (in the caller's transaction). */
-  async cancelForIncident(tx: Tx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void> {
-    for (const p of await escalatingPagesOf(tx, incidentId)) {
-      await markCancelled(tx, p.id);
-      await addTimelineEvents(tx, incidentId, actorId, now, [{ kind: "page_cancelled", pageId: p.id, reason }]);
-    }
+  async cancelForIncident(tx: RawTx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void> {
+    const cancelled = await cancelEscalatingPages(tx, incidentId);
+    await addTimelineEvents(tx, incidentId, actorId, now, cancelled.map((pageId) => ({ kind: "page_cancelled", pageId, reason })));
   }
 }

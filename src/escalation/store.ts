@@ -2,7 +2,7 @@
 // Set-based where the engine needs it: a batch of due pages is claimed, notified and moved on in a
 // handful of statements, whatever its size.
 import type { Db, Prisma } from "../db/client.ts";
-import { wakeAfterCommit, type DbClient, type Tx } from "../db/tx.ts";
+import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import type { FrozenPolicy, PageState } from "./steps.ts";
 
 export interface PageRow {
@@ -151,17 +151,15 @@ export async function pageById(db: DbClient, id: number): Promise<PageRow | null
   return row ? toPageRow(row) : null;
 }
 
-/** The pages of an incident still escalating. */
-export async function escalatingPagesOf(tx: DbClient, incidentId: number): Promise<PageRow[]> {
-  return (await tx.page.findMany({ where: { incidentId, state: "escalating" }, orderBy: { id: "asc" } })).map(toPageRow);
-}
-
 export async function markAcknowledged(tx: Tx, id: number, by: string, at: Date): Promise<PageRow> {
   return toPageRow(await tx.page.update({ where: { id }, data: { state: "acknowledged", nextStepAt: null, acknowledgedById: by, acknowledgedAt: at } }));
 }
 
-export async function markCancelled(tx: Tx, id: number): Promise<void> {
-  await tx.page.update({ where: { id }, data: { state: "cancelled", nextStepAt: null } });
+/** Cancels the incident's pages still escalating; their ids, in order. */
+export async function cancelEscalatingPages(tx: RawTx, incidentId: number): Promise<number[]> {
+  const rows = await tx.$queryRaw<{ id: number }[]>`
+    UPDATE page SET state = 'cancelled', next_step_at = NULL WHERE incident_id = ${incidentId} AND state = 'escalating' RETURNING id`;
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 /** Who a page has notified so far. */

@@ -3,7 +3,8 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue, type OutboxEntry } from "../db/outbox.ts";
-import { claimRequest, inTransaction, rememberResponse, type Tx } from "../db/tx.ts";
+import { inSqlTransaction } from "../db/sql.ts";
+import { claimRequest, inTransaction, rememberResponse, type RawTx, type Tx } from "../db/tx.ts";
 import { enforce, mayRespond, maySeeIncident, mayUseBot, type Actor, type ResponderAction } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import { loadAccess, loadService, serviceNames } from "../oncall/store.ts";
@@ -28,7 +29,7 @@ export interface Pager {
   /** Starts a page of the service's escalation policy in the caller's transaction. */
   pageService(tx: Tx, incident: Incident, service: string, pagedById: string, now: Date): Promise<unknown>;
   /** Stops the pages of an incident that was resolved or closed (in the caller's transaction). */
-  cancelForIncident(tx: Tx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void>;
+  cancelForIncident(tx: RawTx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void>;
 }
 
 export interface IncidentServiceOptions {
@@ -181,19 +182,21 @@ export class IncidentService {
     } else {
       which = target;
     }
-    const result = await inTransaction(this.db, async (tx) => {
+    // A transaction in SQL: the command path's, without Prisma's interactive-transaction cost.
+    const result = await inSqlTransaction(this.db, async (tx) => {
       // A repeat of the request changes nothing (its answer is the incident as it is).
       const claim = await claimRequest(tx, requestKey, now);
+      // The rota's admins, read before the incident is locked (the lock is held for as little as can be).
+      const action = RESPONDER_CHANGES[change.kind];
+      const admins = action ? ((await loadAccess(tx))?.admins ?? []) : [];
       const current = await lockIncident(tx, which, onlyAddsToTimeline(change) ? "share" : "update");
       if (!current) return null;
       // Typed in the incident's own channel: only the people in it can (a private one's included).
       if (typeof which !== "number") enforce(maySeeIncident(by, { ref: incidentRef(current.number), private: current.private }, true));
       if (!claim.first) return { incident: current, events: [], duplicate: true };
       const incidentId = current.id;
-      // Who may: decided on the incident as it is now (locked), with the rota's admins.
-      const action = RESPONDER_CHANGES[change.kind];
-      if (action) enforce(mayRespond(by, action, { ref: incidentRef(current.number), ...current }, { admins: (await loadAccess(tx))?.admins ?? [] }));
-      else enforce(mayUseBot(by));
+      // Who may: decided on the incident as it is now (locked).
+      enforce(action ? mayRespond(by, action, { ref: incidentRef(current.number), ...current }, { admins }) : mayUseBot(by));
       const decision = decide(stateOf(current), change);
       if (!decision.ok) throw new UserError("forbidden_transition", decision.error);
       const next = decision.state;

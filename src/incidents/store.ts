@@ -1,7 +1,7 @@
 // The incidents' tables: incident and timeline_event. The only file that reads or writes them;
 // rows become domain types here, in one function each.
 import { Prisma } from "../db/client.ts";
-import { advisoryLock, type DbClient, type Tx } from "../db/tx.ts";
+import { advisoryLock, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import type { Incident } from "./incident.ts";
 import { OPEN_STATUSES, type IncidentState, type Severity, type Status } from "./lifecycle.ts";
 import type { NewTimelineEvent, TimelineData, TimelineEvent } from "./timeline.ts";
@@ -57,7 +57,7 @@ export async function incidentsDeclaredBefore(db: DbClient, before: Date, except
  * `share`: for what only adds to its timeline (notes side by side; a change of state waits for them,
  * and they for it).
  */
-export function lockIncident(tx: Tx, which: number | { channelId: string }, mode: "update" | "share" = "update"): Promise<Incident | null> {
+export function lockIncident(tx: RawTx, which: number | { channelId: string }, mode: "update" | "share" = "update"): Promise<Incident | null> {
   return readLocked(tx, which, mode === "share" ? Prisma.sql`FOR SHARE` : Prisma.sql`FOR UPDATE`);
 }
 
@@ -65,19 +65,20 @@ export function lockIncident(tx: Tx, which: number | { channelId: string }, mode
  * Reads the incident once no transaction is changing it (a share lock, waited for and released at
  * once): what is rendered from it includes a change that was being written as it was asked for.
  */
-export function settledIncident(db: DbClient, id: number): Promise<Incident | null> {
+export function settledIncident(db: RawTx, id: number): Promise<Incident | null> {
   return readLocked(db, id, Prisma.sql`FOR SHARE`);
 }
 
-async function readLocked(db: DbClient, which: number | { channelId: string }, lock: Prisma.Sql): Promise<Incident | null> {
+/** An incident's columns, named as the Incident's fields (for raw statements). */
+const INCIDENT_COLUMNS = Prisma.sql`id, number, title, description, severity::text AS severity, status::text AS status, commander_id AS "commanderId",
+  comms_lead_id AS "commsLeadId", scribe_id AS "scribeId", service, channel_name AS "channelName", channel_id AS "channelId",
+  card_ts AS "cardTs", resolution, declared_by_id AS "declaredById", declared_at AS "declaredAt", resolved_at AS "resolvedAt",
+  closed_at AS "closedAt", version, private, postmortem_location AS "postmortemLocation", postmortem_url AS "postmortemUrl",
+  postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion"`;
+
+async function readLocked(db: RawTx, which: number | { channelId: string }, lock: Prisma.Sql): Promise<Incident | null> {
   const where = typeof which === "number" ? Prisma.sql`id = ${which}` : Prisma.sql`channel_id = ${which.channelId}`;
-  const rows = await db.$queryRaw<Incident[]>`
-    SELECT id, number, title, description, severity::text AS severity, status::text AS status, commander_id AS "commanderId",
-           comms_lead_id AS "commsLeadId", scribe_id AS "scribeId", service, channel_name AS "channelName", channel_id AS "channelId",
-           card_ts AS "cardTs", resolution, declared_by_id AS "declaredById", declared_at AS "declaredAt", resolved_at AS "resolvedAt",
-           closed_at AS "closedAt", version, private, postmortem_location AS "postmortemLocation", postmortem_url AS "postmortemUrl",
-           postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion"
-      FROM incident WHERE ${where} ${lock}`;
+  const rows = await db.$queryRaw<Incident[]>`SELECT ${INCIDENT_COLUMNS} FROM incident WHERE ${where} ${lock}`;
   return rows[0] ?? null;
 }
 
@@ -108,8 +109,18 @@ export async function createIncident(tx: Tx, data: NewIncident): Promise<Inciden
 /** What a change writes: the state, and when it was resolved or closed. The version goes up by one. */
 export type IncidentChange = Omit<IncidentState, "title"> & { resolvedAt?: Date | null; closedAt?: Date };
 
-export async function updateIncident(tx: Tx, id: number, change: IncidentChange): Promise<Incident> {
-  return toIncident(await tx.incident.update({ where: { id }, data: { ...change, version: { increment: 1 } } }));
+export async function updateIncident(tx: RawTx, id: number, change: IncidentChange): Promise<Incident> {
+  const rows = await tx.$queryRaw<Incident[]>`
+    UPDATE incident
+       SET severity = ${change.severity}::"Severity", status = ${change.status}::"Status", commander_id = ${change.commanderId},
+           comms_lead_id = ${change.commsLeadId}, scribe_id = ${change.scribeId}, resolution = ${change.resolution},
+           resolved_at = ${change.resolvedAt === undefined ? Prisma.sql`resolved_at` : Prisma.sql`${change.resolvedAt}::timestamptz`},
+           closed_at = ${change.closedAt === undefined ? Prisma.sql`closed_at` : Prisma.sql`${change.closedAt}::timestamptz`},
+           version = version + 1
+     WHERE id = ${id}
+    RETURNING ${INCIDENT_COLUMNS}`;
+  if (!rows[0]) throw new Error(`incident ${id} does not exist`);
+  return rows[0];
 }
 
 /** The incident's Slack channel, unless one was recorded already. */
@@ -163,9 +174,15 @@ function timelineRow(e: NewTimelineEvent) {
 }
 
 /** Writes timeline events of one incident, by one actor, at one instant. */
-export async function addTimelineEvents(tx: Tx, incidentId: number, actorId: string, at: Date, events: TimelineData[]): Promise<TimelineEvent[]> {
+export async function addTimelineEvents(tx: RawTx, incidentId: number, actorId: string, at: Date, events: TimelineData[]): Promise<TimelineEvent[]> {
   if (events.length === 0) return [];
-  if (events.length === 1) return [toTimelineEvent(await tx.timelineEvent.create({ data: timelineRow({ incidentId, actorId, occurredAt: at, data: events[0] }) }))];
+  if (events.length === 1) {
+    const row = timelineRow({ incidentId, actorId, occurredAt: at, data: events[0] });
+    const [{ id }] = await tx.$queryRaw<{ id: bigint }[]>`
+      INSERT INTO timeline_event (incident_id, kind, actor_id, occurred_at, data)
+      VALUES (${incidentId}, ${row.kind}, ${actorId}, ${at}::timestamptz, ${JSON.stringify(row.data)}::jsonb) RETURNING id`;
+    return [{ id: BigInt(id), incidentId, actorId, occurredAt: at, data: events[0] }];
+  }
   return insertTimelineEvents(
     tx,
     events.map((data) => ({ incidentId, actorId, occurredAt: at, data })),
@@ -176,7 +193,7 @@ export async function addTimelineEvents(tx: Tx, incidentId: number, actorId: str
  * Writes many timeline events, of any incidents, in two statements and in the order given (ids
  * are taken from the sequence first, so the order is the ids' order).
  */
-export async function insertTimelineEvents(tx: Tx, events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
+export async function insertTimelineEvents(tx: RawTx, events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
   if (events.length === 0) return [];
   const ids = (await tx.$queryRaw<{ id: bigint }[]>`SELECT nextval(pg_get_serial_sequence('timeline_event', 'id')) AS id FROM generate_series(1, ${events.length})`)
     .map((r) => BigInt(r.id))

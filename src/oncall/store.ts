@@ -3,7 +3,7 @@
 // client or a transaction client, so callers choose the transaction. Rows are turned into the
 // pure types of schedule.ts and rota-file.ts.
 import type { Prisma } from "../db/client.ts";
-import { wakeAfterCommit, type DbClient, type Tx } from "../db/tx.ts";
+import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
 import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
@@ -370,9 +370,9 @@ function principalsFromJson(value: Prisma.JsonValue): string[] {
 }
 
 /** The access section last applied, or null when none was. */
-export async function loadAccess(db: DbClient): Promise<Access | null> {
-  const row = await db.rotaAccess.findUnique({ where: { id: 1 } });
-  return row ? { admins: principalsFromJson(row.admins), maxOverrideSeconds: row.maxOverrideSeconds } : null;
+export async function loadAccess(db: RawTx): Promise<Access | null> {
+  const [row] = await db.$queryRaw<{ admins: Prisma.JsonValue; max_override_seconds: number }[]>`SELECT admins, max_override_seconds FROM rota_access WHERE id = 1`;
+  return row ? { admins: principalsFromJson(row.admins), maxOverrideSeconds: row.max_override_seconds } : null;
 }
 
 /** Who owns a schedule (user and user group ids); empty when nobody does or there is no such schedule. */

@@ -8,7 +8,7 @@ import type { Metrics } from "../metrics/index.ts";
 import type { ListenerContext } from "./listeners/context.ts";
 import { registerListeners } from "./listeners/index.ts";
 import { logHandled, startRequestLog } from "./request-log.ts";
-import { meterRequests } from "./request-metrics.ts";
+import { outcomeOf, requestLabels } from "./request-metrics.ts";
 import type { SlackIdentity } from "./web-client.ts";
 
 export interface SlackSettings {
@@ -83,22 +83,31 @@ export function createSlackApp(services: ListenerContext, settings: SlackSetting
   // Listener work that goes on after the acknowledgement is tracked, so that a shutdown (and a
   // test) can wait for it to finish.
   const inFlight = new Set<Promise<unknown>>();
+  // The request is counted and timed then too, by kind, name and the outcome its log was told.
+  const { metrics } = settings;
   app.use(async ({ next, body, context }) => {
-    const startedAt = Date.now();
+    const startedAt = performance.now();
     const requestLog = startRequestLog(log, body as Record<string, unknown>, context);
     const work = next();
     inFlight.add(work);
     try {
       await work;
+    } catch (err) {
+      requestLog.bind({ outcome: "error" });
+      throw err;
     } finally {
       logHandled(requestLog, startedAt);
+      if (metrics) {
+        const said = requestLog.bindings();
+        const { kind, name } = requestLabels(body as Record<string, unknown>, said.verb);
+        metrics.request(kind, name, outcomeOf(said), (performance.now() - startedAt) / 1000);
+      }
       inFlight.delete(work);
     }
   });
   const settled = async () => {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
-  if (settings.metrics) app.use(meterRequests(settings.metrics));
   registerListeners(app, services);
 
   return {

@@ -6,7 +6,6 @@
 import type { KnownBlock } from "@slack/types";
 import { isUserError } from "../errors.ts";
 import { bindLog, type Logger } from "../log.ts";
-import { noteOutcome } from "./outcome.ts";
 
 export interface Reply {
   text: string;
@@ -38,11 +37,9 @@ export async function handle(
   } catch (err) {
     if (isUserError(err)) {
       bindLog(opts.log, { outcome: "user_error", code: err.code });
-      noteOutcome("user_error");
       return { text: err.message };
     }
     bindLog(opts.log, { outcome: "error" });
-    noteOutcome("error");
     opts.log.error(`${opts.what} failed: ${String(err)}`, { err });
     return { text: opts.apology ?? APOLOGY };
   }

@@ -41,10 +41,10 @@ export function requestLogOf(context: Record<string, unknown> | undefined, fallb
   return found ?? requestLogger(fallback, { req: newRequestId() });
 }
 
-/** The line that says a request was handled: what it was, and how long it took. */
+/** The line that says a request was handled: what it was, and how long it took (`startedAt` from performance.now()). */
 export function logHandled(log: RequestLogger, startedAt: number): void {
   const f = log.bindings();
   const what =
     f.kind === "command" ? [f.command, f.verb].filter(Boolean).join(" ") : `${String(f.kind)} ${String(f.action ?? f.view ?? f.event ?? "")}`.trim();
-  log.info(`handled ${what}`, { ms: Date.now() - startedAt });
+  log.info(`handled ${what}`, { ms: Math.round(performance.now() - startedAt) });
 }

@@ -1,12 +1,11 @@
 // Every Slack request, counted and timed by kind, name and outcome (incident_bot_requests_total,
-// incident_bot_request_duration_seconds). A Bolt middleware wraps the whole handling, the work after
-// an acknowledgement included; the outcome is said where it is known (outcome.ts).
-import type { AnyMiddlewareArgs, Middleware } from "@slack/bolt";
+// incident_bot_request_duration_seconds): the labels, bounded to what the bot knows. The request's
+// middleware (slack/app.ts) counts it when it is done, with the outcome its log was told.
 import { ACTIONS, PAGE_ACTIONS } from "../incidents/views.ts";
-import type { Metrics, RequestKind, RequestOutcome } from "../metrics/index.ts";
+import type { RequestKind, RequestOutcome } from "../metrics/index.ts";
+import type { Fields } from "../log.ts";
 import { parseCommand } from "./grammar.ts";
 import { COMMANDS } from "./listeners/commands/index.ts";
-import { withOutcome } from "./outcome.ts";
 
 /** Action ids the listeners know, without their value part (`incident_status:resolved` → incident_status). */
 const KNOWN_ACTIONS = new Set<string>([...Object.values(ACTIONS), ...Object.values(PAGE_ACTIONS)]);
@@ -20,10 +19,13 @@ export function verbOf(text: string): string {
   return Object.hasOwn(COMMANDS, first) ? first : "unknown";
 }
 
-/** The request's kind and a bounded name for it. */
-export function requestLabels(body: Record<string, unknown>): { kind: RequestKind; name: string } {
+/** The request's kind and a bounded name for it (a command's verb as its listener parsed it, when it did). */
+export function requestLabels(body: Record<string, unknown>, parsedVerb?: unknown): { kind: RequestKind; name: string } {
   const known = (set: Set<string>, id: unknown) => (typeof id === "string" && set.has(id) ? id : "unknown");
-  if (typeof body.command === "string") return { kind: "command", name: verbOf(String(body.text ?? "")) };
+  if (typeof body.command === "string") {
+    const verb = typeof parsedVerb === "string" && (Object.hasOwn(COMMANDS, parsedVerb) || parsedVerb === "declare-modal") ? parsedVerb : verbOf(String(body.text ?? ""));
+    return { kind: "command", name: verb };
+  }
   switch (body.type) {
     case "block_actions": {
       const id = (body.actions as { action_id?: string }[] | undefined)?.[0]?.action_id;
@@ -39,19 +41,8 @@ export function requestLabels(body: Record<string, unknown>): { kind: RequestKin
   }
 }
 
-/** The middleware: times the rest of the chain, then counts it with the outcome said along the way. */
-export function meterRequests(metrics: Metrics): Middleware<AnyMiddlewareArgs> {
-  return async ({ body, next }) => {
-    const { kind, name } = requestLabels(body as unknown as Record<string, unknown>);
-    const state = { outcome: "ok" as RequestOutcome };
-    const started = performance.now();
-    try {
-      await withOutcome(state, () => next());
-    } catch (err) {
-      state.outcome = "error";
-      throw err;
-    } finally {
-      metrics.request(kind, name, state.outcome, (performance.now() - started) / 1000);
-    }
-  };
+/** The outcome a request's log was told (bad input is the person's error; nothing said: ok). */
+export function outcomeOf(bindings: Fields): RequestOutcome {
+  const said = bindings.outcome;
+  return said === "error" ? "error" : said === "user_error" || said === "bad_input" ? "user_error" : "ok";
 }

@@ -2,7 +2,6 @@
 // acknowledged at once; what the click did (or why it could not) is answered to that person only.
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
-import { noteOutcome } from "../../outcome.ts";
 import { handle, type Reply } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
@@ -47,7 +46,7 @@ export function registerActions(app: App, services: ListenerContext): void {
       const view = await actionItemForm(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
       if (view) await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (err) {
-      noteOutcome("error");
+      log.bind({ outcome: "error" });
       log.error(`could not open the action item form: ${(err as Error).message}`);
     }
   });

@@ -3,7 +3,6 @@
 import type { App } from "@slack/bolt";
 import { declareModal } from "../../../incidents/views.ts";
 import { parseCommand, type Command } from "../../grammar.ts";
-import { noteOutcome } from "../../outcome.ts";
 import { answerWithin, handle } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
@@ -53,7 +52,6 @@ export function registerCommands(app: App, services: ListenerContext): void {
     const parsed = parseCommand(command.text ?? "");
     if (!parsed.ok) {
       log.bind({ outcome: "bad_input" });
-      noteOutcome("user_error");
       await ack({ response_type: "ephemeral", text: parsed.error });
       return;
     }
@@ -64,7 +62,7 @@ export function registerCommands(app: App, services: ListenerContext): void {
       await client.views
         .open({ trigger_id: body.trigger_id, view: declareModal({ channelId: command.channel_id, userId: command.user_id }) })
         .catch((err) => {
-          noteOutcome("error");
+          log.bind({ outcome: "error" });
           log.error(`could not open the declare modal: ${(err as Error).message}`);
         });
       return;

@@ -2,7 +2,6 @@
 import type { App } from "@slack/bolt";
 import { ACTIONS } from "../../../incidents/views.ts";
 import { requestLogOf } from "../../request-log.ts";
-import { noteOutcome } from "../../outcome.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, declareForm, type FormAnswer, type FormValues, type Submission } from "./forms.ts";
 
@@ -14,7 +13,6 @@ export function registerViews(app: App, services: ListenerContext): void {
       const answer = await form({ userId: body.user.id, actor, viewId: view.id, values: view.state.values as FormValues, privateMetadata: view.private_metadata, services, log });
       // (a form that failed on our side has said so already)
       if (log.bindings().outcome === undefined) log.bind({ outcome: answer ? "user_error" : "ok" });
-      if (answer) noteOutcome("user_error");
       await ack(answer ? { response_action: "errors", errors: answer.errors } : undefined);
     });
   listen(ACTIONS.declareView, declareForm);
