@@ -21,6 +21,7 @@ import { EscalationService } from "./escalation/service.ts";
 import { IncidentService } from "./incidents/service.ts";
 import type { Logger } from "./log.ts";
 import { Metrics, METRICS_PATH } from "./metrics/index.ts";
+import { calendarAt } from "./oncall/feeds.ts";
 import { OnCallService } from "./oncall/service.ts";
 import { userGroupsInAccess } from "./oncall/store.ts";
 import { unknownPlaceholders } from "./postmortem/draft/index.ts";
@@ -92,7 +93,7 @@ export interface IncidentBot extends ListenerContext {
   readiness(): Promise<Readiness>;
   /** This app's metrics (GET /metrics). */
   metrics: Metrics;
-  /** Answers GET /healthz, /readyz and /metrics (local mode serves them too); false for any other request. */
+  /** Answers GET /healthz, /readyz, /metrics and calendar feeds (/ical/<token>.ics; local mode serves them too); false for any other request. */
   serveHealth(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Starts serving Slack (HTTP on `port`, 0 picks one), the outbox and the engine. Returns the HTTP port (null in Socket Mode). */
   start(port: number, host?: string): Promise<number | null>;
@@ -177,6 +178,13 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     }
     if (path === METRICS_PATH) {
       await metrics.serve(req, res);
+      return true;
+    }
+    if (path.startsWith("/ical/")) {
+      // A calendar feed: the token in its address is the only credential (see oncall/feeds.ts).
+      const calendar = await calendarAt(db, path, clock.now());
+      if (calendar === null) res.writeHead(404, { "content-type": "text/plain" }).end("no such calendar\n");
+      else res.writeHead(200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" }).end(req.method === "HEAD" ? undefined : calendar);
       return true;
     }
     return false;

@@ -56,6 +56,12 @@ const slack = z.object({
       .default("https://slack.com/api/"),
   ),
   PORT: wholeNumber(3000, 0, 65535, "expected a port number from 0 to 65535"),
+  /** Where people reach the bot over HTTPS (calendar feed addresses are made from it). */
+  PUBLIC_URL: optional(
+    url("an http(s) URL like https://incident-bot.example.com")
+      .refine((v) => /^https?:\/\//.test(v), "expected an http(s) URL like https://incident-bot.example.com")
+      .transform((v) => v.replace(/\/+$/, "")),
+  ),
 });
 
 /** "<count>/<duration>": at most count in that window, e.g. 5/10m. */

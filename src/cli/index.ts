@@ -25,6 +25,9 @@ Commands:
              who is on call at an instant (default now); --file computes from the file alone
   oncall <schedule> --from <instant> --to <instant> [--json] [--file <rota file>]
              the final schedule between two instants, as consecutive segments
+  oncall ical <schedule> [--user <Slack user id>] [--rotate]
+             print the secret address of a calendar feed of the schedule (or of one person's
+             shifts on it); --rotate replaces the address of a feed that exists
   postmortem show INC-<n>
              print the incident's postmortem draft (Markdown)
   postmortem export INC-<n>

@@ -1,5 +1,8 @@
 // `incident-bot oncall <schedule> …`: who is on call at an instant, or the final schedule between
-// two instants as segments; from the database, or from a rota file alone (to preview a change).
+// two instants as segments; from the database, or from a rota file alone (to preview a change);
+// and `oncall ical`, a calendar feed's secret address.
+import { loadConfig } from "../config.ts";
+import { feedPath, makeCalendarFeed } from "../oncall/feeds.ts";
 import { parseInstant } from "../oncall/rota-file.ts";
 import { nextHandoff, onCallAt, segments, type Schedule } from "../oncall/schedule.ts";
 import { loadSchedule, noSuchSchedule, scheduleNames } from "../oncall/store.ts";
@@ -10,11 +13,15 @@ import { readRota } from "./rota.ts";
 
 export const ONCALL_USAGE = `Usage: incident-bot oncall <schedule> [--at <instant>] [--json] [--file <rota file>]
        incident-bot oncall <schedule> --from <instant> --to <instant> [--json] [--file <rota file>]
+       incident-bot oncall ical <schedule> [--user <Slack user id>] [--rotate]
 
   --at <instant>     who is on call then (default: now)
   --from/--to        the final schedule between two instants, as consecutive segments
   --file <rota file> compute from the file alone, without the database
   --json             machine-readable output (instants in UTC)
+  ical               make a calendar feed of the schedule (or of one person's shifts on it) and
+                     print its secret address, <PUBLIC_URL>/ical/<token>.ics; --rotate replaces
+                     the address of a feed that exists (the old one stops working)
   Instants are ISO 8601 with an offset, e.g. 2026-03-09T13:30:00Z or 2026-03-09T09:30:00-04:00.`;
 
 const INSTANT_EXAMPLE = "e.g. 2026-03-09T13:30:00Z or 2026-03-09T09:30:00-04:00";
@@ -49,8 +56,26 @@ function who(users: string[]): string {
   return users.length === 0 ? "nobody" : users.join(", ");
 }
 
+/** `oncall ical <schedule> [--user <id>] [--rotate]`: a feed's secret address, shown once. */
+async function icalCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs(args, ["--user"], ["--rotate"]);
+  const [name, ...extra] = parsed.positional;
+  if (name === undefined) throw new UsageError("oncall ical needs the name of a schedule");
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+  const userId = (parsed.flags.get("--user") as string | undefined) ?? null;
+  const config = loadConfig();
+  const { token, replaced } = await withDatabase((db) => makeCalendarFeed(db, { schedule: name, userId, rotate: parsed.flags.has("--rotate"), now: new Date() }));
+  const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  io.out(`${base}${feedPath(token)}`);
+  const what = userId ? `${userId}'s shifts on ${name}` : `the shifts on ${name}`;
+  io.err(`${replaced ? "Replaced the address of" : "Made"} the calendar feed of ${what}: subscribe to the address above (from 30 days ago to 180 days ahead). It is shown once; keep it secret.${config.PUBLIC_URL ? "" : " Set PUBLIC_URL to the address where people reach the bot."}`);
+  return 0;
+}
+
 export async function oncallCommand(args: string[], io: CliIo = processIo): Promise<number> {
   return guard(io, ONCALL_USAGE, async () => {
+    // `oncall ical <schedule>`: a schedule named ical is still shown by `oncall ical [--at …]`.
+    if (args[0] === "ical" && args[1] !== undefined && !args[1].startsWith("-")) return icalCommand(args.slice(1), io);
     const parsed = parseArgs(args, ["--at", "--from", "--to", "--file"], ["--json", "--help", "-h"]);
     if (parsed.flags.has("--help") || parsed.flags.has("-h")) {
       io.out(ONCALL_USAGE);

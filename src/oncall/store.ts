@@ -387,3 +387,30 @@ export async function userGroupsInAccess(db: DbClient): Promise<string[]> {
   const all = [...(access?.admins ?? []), ...schedules.flatMap((s) => principalsFromJson(s.owners))];
   return [...new Set(all.filter((p) => p.startsWith("S")))];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calendar feeds
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Records a feed's token hash for a schedule (userId "" for everyone). An existing feed of the same
+ * schedule and person is refused unless `replace`, which gives it the new hash (the old URL stops
+ * working). Returns whether a feed was replaced.
+ */
+export async function saveCalendarFeed(tx: DbClient, input: { schedule: string; userId: string; tokenHash: string; replace: boolean; now: Date }): Promise<{ replaced: boolean }> {
+  const scheduleId = await scheduleIdOrRefuse(tx, input.schedule);
+  const existing = await tx.calendarFeed.findUnique({ where: { scheduleId_userId: { scheduleId, userId: input.userId } }, select: { id: true } });
+  if (existing && !input.replace) {
+    const whose = input.userId ? ` for ${input.userId}` : "";
+    throw new UserError("conflict", `The calendar feed of ${input.schedule}${whose} exists; its address was shown when it was made. Give --rotate to replace its address (the old one stops working).`);
+  }
+  if (existing) await tx.calendarFeed.update({ where: { id: existing.id }, data: { tokenHash: input.tokenHash, createdAt: input.now } });
+  else await tx.calendarFeed.create({ data: { scheduleId, userId: input.userId, tokenHash: input.tokenHash, createdAt: input.now } });
+  return { replaced: existing !== null };
+}
+
+/** The schedule and person of the feed with this token hash, or null. */
+export async function calendarFeedByHash(db: DbClient, tokenHash: string): Promise<{ schedule: string; userId: string | null } | null> {
+  const row = await db.calendarFeed.findUnique({ where: { tokenHash }, select: { userId: true, schedule: { select: { name: true } } } });
+  return row ? { schedule: row.schedule.name, userId: row.userId === "" ? null : row.userId } : null;
+}

@@ -1,5 +1,5 @@
 // The Slack adapter: the Bolt app with every listener registered, in HTTP mode (POST
-// /slack/events, GET /healthz, /readyz and /metrics) or Socket Mode (those three on a port of their own).
+// /slack/events, GET /healthz, /readyz, /metrics and /ical/<token>.ics) or Socket Mode (those on a port of their own).
 // It knows the services it calls, not how they were built (that is src/app.ts).
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { App, LogLevel } from "@slack/bolt";
@@ -18,7 +18,7 @@ export interface SlackSettings {
   appToken?: string;
   slackApiUrl: string;
   identity: SlackIdentity;
-  /** Answers GET /healthz, /readyz and /metrics; false for any other request. */
+  /** Answers GET /healthz, /readyz, /metrics and calendar feeds (/ical/<token>.ics); false for any other request. */
   health: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** In Socket Mode, where /healthz, /readyz and /metrics are served. */
   healthPort?: number;
@@ -68,10 +68,13 @@ export function createSlackApp(services: ListenerContext, settings: SlackSetting
     logger: boltLogger(log),
     clientOptions: { slackApiUrl: settings.slackApiUrl, retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 } },
     // HTTP mode serves these beside /slack/events; Socket Mode on a port of their own.
-    customRoutes: ["/healthz", "/readyz", "/metrics"].map((path) => ({
+    customRoutes: ["/healthz", "/readyz", "/metrics", "/ical/:file"].map((path) => ({
       path,
       method: ["GET"],
-      handler: (req: IncomingMessage, res: ServerResponse) => void settings.health(req, res),
+      handler: (req: IncomingMessage, res: ServerResponse) =>
+        void settings.health(req, res).then((served) => {
+          if (!served && !res.headersSent) res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+        }),
     })),
     ...(socketMode ? { installerOptions: { port: settings.healthPort ?? 3000 } } : {}),
   });
