@@ -16,6 +16,7 @@ import { readinessChecker, type Readiness } from "./engine/health.ts";
 import { escalationModule } from "./engine/modules/escalation.ts";
 import { housekeepingModule } from "./engine/modules/housekeeping.ts";
 import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
+import { userGroupsModule } from "./engine/modules/user-groups.ts";
 import { Outbox } from "./engine/outbox.ts";
 import { EscalationService } from "./escalation/service.ts";
 import { IncidentService } from "./incidents/service.ts";
@@ -142,7 +143,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const engine = new Engine({
     clock,
     log,
-    modules: [escalationModule({ db, log, metrics }), shiftNoticesModule(db, log), housekeepingModule(db)],
+    modules: [escalationModule({ db, log, metrics }), shiftNoticesModule(db, log), userGroupsModule(db, log), housekeepingModule(db)],
     tickSeconds: config.ENGINE_TICK_SECONDS,
     onWork: () => outbox.kick(),
     beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,

@@ -37,6 +37,7 @@ export const CHECKS = {
   exporter: "postmortem export",
   privateExporter: "private postmortems",
   people: "rota people",
+  userGroups: "user groups",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -281,4 +282,35 @@ export function peopleResult(
     return fail(name, `${bad} the rota names ${problems.length === 1 ? "is" : "are"} not in Slack`, "fix the rota file and apply it again (incident-bot rota apply <file>)", problems);
   }
   return ok(name, `the ${named} the rota names ${userIds.length + groupIds.length === 1 ? "is" : "are"} in Slack`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// User groups that follow the rota
+
+/**
+ * The user groups the rota keeps in step with who is on call: the token must have
+ * usergroups:write, and Slack must not have refused their last update (what it answered, kept by
+ * the bot, with what to do about it: `problems`).
+ */
+export function userGroupsResult(
+  groups: { name: string; groupId: string; problem: string | null }[],
+  granted: string[] | undefined,
+  problems: Record<string, string>,
+): CheckResult {
+  const name = CHECKS.userGroups;
+  if (groups.length === 0) return skip(name, "no user group follows the rota (slack_usergroup or usergroups in the rota file)");
+  const what = count(groups.length, "user group");
+  if (granted && !granted.includes("usergroups:write")) {
+    return fail(name, `${what} follow${groups.length === 1 ? "s" : ""} the rota but the token lacks usergroups:write`, "reinstall the app from slack-app-manifest.yml (OAuth & Permissions → Reinstall to Workspace)");
+  }
+  const refused = groups.filter((g) => g.problem !== null);
+  if (refused.length > 0) {
+    return fail(
+      name,
+      `Slack refused to update ${refused.length} of ${what}`,
+      "fix what each line says; the bot tries again hourly",
+      refused.map((g) => `${g.name} (${g.groupId}): ${g.problem}${problems[g.problem!] ? ` — ${problems[g.problem!]}` : ""}`),
+    );
+  }
+  return ok(name, `${what} follow${groups.length === 1 ? "s" : ""} the rota: ${groups.map((g) => `${g.name} (${g.groupId})`).join(", ")}`);
 }

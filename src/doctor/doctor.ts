@@ -9,7 +9,8 @@ import { createDb, type Db } from "../db/client.ts";
 import { databaseStatus, readMigrations } from "../db/migrate.ts";
 import type { Logger } from "../log.ts";
 import { userGroupReferences, userReferences } from "../oncall/rota-file.ts";
-import { loadRota } from "../oncall/store.ts";
+import { loadRota, userGroupStates } from "../oncall/store.ts";
+import { USER_GROUP_PROBLEMS } from "../oncall/user-groups.ts";
 import { exporterFromConfig } from "../postmortem/export/config.ts";
 import { checkWritableFolder } from "../postmortem/export/directory.ts";
 import type { PostmortemExporter } from "../postmortem/export/exporter.ts";
@@ -31,6 +32,7 @@ import {
   slackProblem,
   tokenFailure,
   tokenResult,
+  userGroupsResult,
   type ChannelFound,
   type CheckResult,
   type GroupVerdict,
@@ -135,6 +137,8 @@ async function probeDatabase(config: Config, timeoutMs: number, log: Logger): Pr
 
 interface SlackProbe {
   results: CheckResult[];
+  /** The scopes Slack says the token has (x-oauth-scopes), when it says. */
+  granted?: string[];
   slack: WebClient | null;
   identity: SlackIdentityFound | null;
 }
@@ -170,7 +174,7 @@ async function probeSlack(config: Config, timeoutMs: number, manifestFile: strin
   } catch (err) {
     scopes = fail(CHECKS.scopes, `cannot read the scopes of slack-app-manifest.yml: ${(err as Error).message}`, "restore slack-app-manifest.yml from the release");
   }
-  return { results: [token, scopes], slack, identity };
+  return { results: [token, scopes], slack, identity, granted };
 }
 
 /** The announce channel as Slack shows it to the bot: by id (conversations.info) or by name (conversations.list). */
@@ -303,6 +307,13 @@ async function probePeople(db: Db | null, slack: WebClient | null, config: Confi
 
 // ---------------------------------------------------------------------------------------------
 
+async function probeUserGroups(db: Db | null, granted: string[] | undefined, timeoutMs: number): Promise<CheckResult> {
+  if (!db) return skip(CHECKS.userGroups, "needs the database");
+  return bounded(CHECKS.userGroups, timeoutMs, "run incident-bot migrate", async () => userGroupsResult(await userGroupStates(db), granted, USER_GROUP_PROBLEMS));
+}
+
+// ---------------------------------------------------------------------------------------------
+
 /** Every check, in the order they are printed. Never throws: what goes wrong is a failed check. */
 export async function runDoctor(config: Config, opts: DoctorOptions): Promise<CheckResult[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
@@ -314,11 +325,12 @@ export async function runDoctor(config: Config, opts: DoctorOptions): Promise<Ch
     probeExporters(config, timeoutMs, opts.cwd),
   ]);
   try {
-    const [channel, people] = await Promise.all([
+    const [channel, people, userGroups] = await Promise.all([
       probeChannel(config, slack.slack, slack.identity, timeoutMs),
       probePeople(database.db, slack.slack, config, now, timeoutMs),
+      probeUserGroups(database.db, slack.granted, timeoutMs),
     ]);
-    return [ok(CHECKS.config, "read from the environment (and .env)"), database.result, ...slack.results, channel, ...exporters, people];
+    return [ok(CHECKS.config, "read from the environment (and .env)"), database.result, ...slack.results, channel, ...exporters, people, userGroups];
   } finally {
     await database.close().catch(() => undefined);
   }

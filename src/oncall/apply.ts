@@ -12,11 +12,11 @@
 import type { Db } from "../db/client.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service } from "./rota-file.ts";
+import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, UserGroupSync } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
 
-export type ChangeKind = "schedule" | "policy" | "service" | "access";
+export type ChangeKind = "schedule" | "policy" | "service" | "access" | "usergroup";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
 export type ChangeAction = "create" | "update" | "unchanged" | "delete" | "keep";
 
@@ -120,7 +120,8 @@ interface Work {
   schedules: ScheduleWork[];
   policies: Array<{ change: PlanChange; policy: EscalationPolicy; levels: EscalationLevel[] }>;
   services: Array<{ change: PlanChange; service: Service }>;
-  deletes: { schedules: string[]; policies: string[]; services: string[] };
+  userGroups: UserGroupSync[];
+  deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[] };
 }
 
 /** Problems a hand-built Rota may have that parseRotaFile would have reported. */
@@ -187,13 +188,13 @@ function makePlan(changes: PlanChange[], prune: boolean): Plan {
 
 async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   checkRota(rota);
-  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess } = await readStoredRota(
+  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess, userGroups: groupRows } = await readStoredRota(
     db,
     rota.schedules.map((s) => s.name),
   );
 
   const changes: PlanChange[] = [];
-  const work: Omit<Work, "plan" | "access"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
+  const work: Omit<Work, "plan" | "access"> = { schedules: [], policies: [], services: [], userGroups: [], deletes: { schedules: [], policies: [], services: [], userGroups: [] } };
 
   // Schedules
   const scheduleByName = new Map(scheduleRows.map((r) => [r.name, r]));
@@ -335,6 +336,21 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
     if (prune) work.deletes.services.push(r.name);
   }
 
+  // User groups that follow the rota, by group id.
+  const groupById = new Map(groupRows.map((g) => [g.groupId, g]));
+  const describeGroup = (g: UserGroupSync) => `${g.groupId} follows ${g.schedules.join(", ")}; when nobody is on call: ${g.whenEmpty === "keep" ? "keep its members" : g.whenEmpty}`;
+  for (const group of rota.userGroups) {
+    const row = groupById.get(group.groupId);
+    const action: ChangeAction = !row ? "create" : canonicalJson(row) !== canonicalJson(group) ? "update" : "unchanged";
+    changes.push({ kind: "usergroup", name: group.name, action, details: action === "unchanged" ? [] : [describeGroup(group)] });
+    if (action !== "unchanged") work.userGroups.push(group);
+  }
+  const fileGroups = new Set(rota.userGroups.map((g) => g.groupId));
+  for (const r of groupRows.filter((g) => !fileGroups.has(g.groupId))) {
+    changes.push({ kind: "usergroup", name: r.name, action: prune ? "delete" : "keep", details: prune ? [`${r.groupId} not in the file (its members are left as they are)`] : [`${r.groupId} not in the file`, "kept (--prune stops following the rota)"] });
+    if (prune) work.deletes.userGroups.push(r.groupId);
+  }
+
   // Access: replaced by the file's section when it has one; kept otherwise.
   let access: Access | null = null;
   if (rota.access) {
@@ -377,6 +393,7 @@ function writes(work: Work): RotaWrite {
       .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy })),
     deletes: work.deletes,
     access: work.access,
+    userGroups: work.userGroups,
   };
 }
 

@@ -37,6 +37,19 @@ export interface Access {
   maxOverrideSeconds: number;
 }
 
+/**
+ * A Slack user group whose members follow the rota: whoever is on call on its schedules now.
+ * From a schedule's `slack_usergroup` (named after the schedule) or the `usergroups` section.
+ */
+export interface UserGroupSync {
+  name: string;
+  /** The user group's id (S…). */
+  groupId: string;
+  schedules: string[];
+  /** When nobody is on call (Slack refuses an empty group): keep the members, or put this person in. */
+  whenEmpty: "keep" | string;
+}
+
 /** Without an `access` section: no admins, no owners, overrides of at most 14 days. */
 export const DEFAULT_MAX_OVERRIDE_SECONDS = 14 * 86_400;
 
@@ -48,6 +61,8 @@ export interface Rota {
   owners: Record<string, string[]>;
   /** The access section, or null when the file has none (what is stored is then kept). */
   access: Access | null;
+  /** The user groups kept in step with who is on call. */
+  userGroups: UserGroupSync[];
 }
 
 export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: string[] };
@@ -202,8 +217,9 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access"] as const;
-const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners"] as const;
+const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "usergroups"] as const;
+const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners", "slack_usergroup"] as const;
+const USERGROUP_KEYS = ["id", "schedules", "when_empty"] as const;
 const ACCESS_KEYS = ["admins", "max_override"] as const;
 const LAYER_KEYS = ["name", "members", "rotation", "restrictions"] as const;
 const ROTATION_KEYS = ["every", "start"] as const;
@@ -499,6 +515,62 @@ function checkAccess(c: Checker, raw: unknown): Access | null {
   return access;
 }
 
+function checkWhenEmpty(c: Checker, raw: unknown, path: string): "keep" | string | undefined {
+  if (raw === undefined || raw === null || raw === "keep") return "keep";
+  if (isSlackUserId(raw)) return raw;
+  c.error(path, `expected keep (leave the members as they are) or a Slack user id, got ${describe(raw)}`);
+  return undefined;
+}
+
+function checkGroupId(c: Checker, raw: unknown, path: string): string | undefined {
+  if (typeof raw === "string" && USER_GROUP_ID_RE.test(raw)) return raw;
+  c.error(path, `${describe(raw)} is not a Slack user group id (S followed by uppercase letters and digits)`);
+  return undefined;
+}
+
+/** A schedule's `slack_usergroup`: an id, or `{ id, when_empty }`. */
+function checkScheduleUserGroup(c: Checker, schedule: string, raw: unknown, path: string): UserGroupSync | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isMap(raw)) {
+    const groupId = checkGroupId(c, raw, path);
+    return groupId ? { name: schedule, groupId, schedules: [schedule], whenEmpty: "keep" } : undefined;
+  }
+  c.keys(raw, ["id", "when_empty"], path);
+  const id = c.required(raw, "id", path);
+  const groupId = id === undefined ? undefined : checkGroupId(c, id, join(path, "id"));
+  const whenEmpty = checkWhenEmpty(c, raw.when_empty, join(path, "when_empty"));
+  return groupId && whenEmpty ? { name: schedule, groupId, schedules: [schedule], whenEmpty } : undefined;
+}
+
+/** The `usergroups` section: `{ <name>: { id, schedules, when_empty } }`. */
+function checkUserGroups(c: Checker, raw: unknown, scheduleNames: Set<string>): UserGroupSync[] {
+  const out: UserGroupSync[] = [];
+  for (const [name, value] of c.namedEntries(raw, "usergroups", "user group")) {
+    const path = `usergroups.${name}`;
+    if (!isMap(value)) {
+      c.error(path, "expected a mapping with id, schedules and when_empty");
+      continue;
+    }
+    c.keys(value, USERGROUP_KEYS, path);
+    const before = c.errors.length;
+    const id = c.required(value, "id", path);
+    const groupId = id === undefined ? undefined : checkGroupId(c, id, join(path, "id"));
+    const schedules: string[] = [];
+    const rawSchedules = c.required(value, "schedules", path);
+    if (rawSchedules !== undefined) {
+      const list = c.list(rawSchedules, join(path, "schedules"), "a list of schedule names");
+      if (list && list.length === 0) c.error(join(path, "schedules"), "must not be empty");
+      list?.forEach((s, i) => {
+        if (typeof s === "string" && scheduleNames.has(s)) schedules.push(s);
+        else c.error(`${path}.schedules[${i}]`, typeof s === "string" ? `schedule "${s}" is not defined` : `expected a schedule name, got ${describe(s)}`);
+      });
+    }
+    const whenEmpty = checkWhenEmpty(c, value.when_empty, join(path, "when_empty"));
+    if (c.errors.length === before && groupId && whenEmpty) out.push({ name, groupId, schedules: [...new Set(schedules)], whenEmpty });
+  }
+  return out;
+}
+
 /** Validate an already-parsed rota value (the result of YAML/JSON parsing). */
 export function validateRota(data: unknown): RotaParseResult {
   const c = new Checker();
@@ -518,13 +590,24 @@ export function validateRota(data: unknown): RotaParseResult {
 
   const schedules: Schedule[] = [];
   const owners: Record<string, string[]> = {};
+  const userGroups: { group: UserGroupSync; path: string }[] = [];
   for (const [name, raw] of scheduleEntries) {
     const s = checkSchedule(c, name, raw, `schedules.${name}`);
     if (s) schedules.push(s);
     if (isMap(raw)) {
       const named = checkPrincipals(c, raw.owners, `schedules.${name}.owners`);
       if (named.length > 0) owners[name] = named;
+      const group = checkScheduleUserGroup(c, name, raw.slack_usergroup, `schedules.${name}.slack_usergroup`);
+      if (group) userGroups.push({ group, path: `schedules.${name}.slack_usergroup` });
     }
+  }
+  for (const group of checkUserGroups(c, data.usergroups, scheduleNames)) userGroups.push({ group, path: `usergroups.${group.name}.id` });
+  // One group, one list of members: a group synced twice would be set by each in turn.
+  const syncedBy = new Map<string, string>();
+  for (const { group, path } of userGroups) {
+    const first = syncedBy.get(group.groupId);
+    if (first) c.error(path, `user group ${group.groupId} already follows ${first}; name every schedule of it in one place (usergroups.<name>.schedules)`);
+    else syncedBy.set(group.groupId, path.replace(/\.id$/, ""));
   }
   const access = checkAccess(c, data.access);
   const escalationPolicies: EscalationPolicy[] = [];
@@ -538,7 +621,7 @@ export function validateRota(data: unknown): RotaParseResult {
     if (s) services.push(s);
   }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access } };
+  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access, userGroups: userGroups.map((g) => g.group) } };
 }
 
 /**
@@ -571,6 +654,11 @@ export function parseRotaFile(text: string, fileName?: string): RotaParseResult 
   return validateRota(data);
 }
 
+/** Where a synced user group is defined: `schedules.<name>.slack_usergroup` or `usergroups.<name>`. */
+export function userGroupPath(g: UserGroupSync): string {
+  return g.schedules.length === 1 && g.name === g.schedules[0] ? `schedules.${g.name}.slack_usergroup` : `usergroups.${g.name}`;
+}
+
 /** Every user id of the file with where it stands, in the file's path notation. */
 export function userReferences(rota: Rota): { path: string; userId: string }[] {
   const refs: { path: string; userId: string }[] = [];
@@ -580,6 +668,7 @@ export function userReferences(rota: Rota): { path: string; userId: string }[] {
     (rota.owners[s.name] ?? []).forEach((o, k) => isSlackUserId(o) && refs.push({ path: `schedules.${s.name}.owners[${k}]`, userId: o }));
   }
   rota.access?.admins.forEach((a, k) => isSlackUserId(a) && refs.push({ path: `access.admins[${k}]`, userId: a }));
+  for (const g of rota.userGroups) if (g.whenEmpty !== "keep") refs.push({ path: `${userGroupPath(g)}.when_empty`, userId: g.whenEmpty });
   for (const p of rota.escalationPolicies) {
     p.levels.forEach((level, i) =>
       level.notify.forEach((t, j) => {
@@ -590,9 +679,10 @@ export function userReferences(rota: Rota): { path: string; userId: string }[] {
   return refs;
 }
 
-/** Every user group (S…) a rota names, as owner or admin, with its path in the file. */
+/** Every user group (S…) a rota names, as owner, admin or synced group, with its path in the file. */
 export function userGroupReferences(rota: Rota): { path: string; groupId: string }[] {
   const refs: { path: string; groupId: string }[] = [];
+  for (const g of rota.userGroups) refs.push({ path: `${userGroupPath(g)}.id`, groupId: g.groupId });
   for (const s of rota.schedules) {
     (rota.owners[s.name] ?? []).forEach((o, k) => isUserGroupId(o) && refs.push({ path: `schedules.${s.name}.owners[${k}]`, groupId: o }));
   }

@@ -2,10 +2,10 @@
 // shift notices sent. The only file that reads or writes them. Every function takes a Prisma
 // client or a transaction client, so callers choose the transaction. Rows are turned into the
 // pure types of schedule.ts and rota-file.ts.
-import type { Prisma } from "../db/client.ts";
+import { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service, type UserGroupSync } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
@@ -261,6 +261,7 @@ export interface StoredRota {
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
   access: Access | null;
+  userGroups: UserGroupSync[];
 }
 
 /**
@@ -269,11 +270,12 @@ export interface StoredRota {
  * access section. What `incident-bot doctor` checks the people of.
  */
 export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Promise<Rota> {
-  const [schedules, policies, services, access, overrides] = await Promise.all([
+  const [schedules, policies, services, access, userGroups, overrides] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
     loadAccess(db),
+    listUserGroups(db),
     db.scheduleOverride.findMany({
       where: { endAt: { gt: opts.overridesFrom } },
       select: { scheduleId: true, userId: true, startAt: true, endAt: true },
@@ -291,16 +293,18 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
     access,
+    userGroups,
   };
 }
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */
 export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
-  const [schedules, policies, services, access] = await Promise.all([
+  const [schedules, policies, services, access, userGroups] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
     loadAccess(db),
+    listUserGroups(db),
   ]);
   const fileOverrides = await db.scheduleOverride.findMany({
     where: { source: "file", scheduleId: { in: schedules.filter((r) => fileSchedules.includes(r.name)).map((r) => r.id) } },
@@ -313,6 +317,7 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
     fileOverrides,
     access,
+    userGroups,
   };
 }
 
@@ -327,8 +332,10 @@ export interface RotaWrite {
   schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { create: boolean; name: string; escalationPolicy: string }[];
-  deletes: { schedules: string[]; policies: string[]; services: string[] };
+  deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[] };
   access: Access | null;
+  /** User groups created or changed (by group id). */
+  userGroups: UserGroupSync[];
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
@@ -359,6 +366,12 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
   if (w.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: w.deletes.services } } });
   if (w.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: w.deletes.policies } } });
   if (w.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: w.deletes.schedules } } });
+  for (const g of w.userGroups) {
+    // A changed definition is sent again at the next tick, and a problem Slack reported is tried again.
+    const data = { name: g.name, schedules: g.schedules as Prisma.InputJsonValue, whenEmpty: g.whenEmpty, members: Prisma.DbNull, problem: null, problemAt: null, updatedAt: now };
+    await tx.oncallUserGroup.upsert({ where: { groupId: g.groupId }, create: { groupId: g.groupId, ...data }, update: data });
+  }
+  if (w.deletes.userGroups.length > 0) await tx.oncallUserGroup.deleteMany({ where: { groupId: { in: w.deletes.userGroups } } });
   if (w.access) {
     const data = { admins: w.access.admins as Prisma.InputJsonValue, maxOverrideSeconds: w.access.maxOverrideSeconds, updatedAt: now };
     await tx.rotaAccess.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
@@ -413,4 +426,64 @@ export async function saveCalendarFeed(tx: DbClient, input: { schedule: string; 
 export async function calendarFeedByHash(db: DbClient, tokenHash: string): Promise<{ schedule: string; userId: string | null } | null> {
   const row = await db.calendarFeed.findUnique({ where: { tokenHash }, select: { userId: true, schedule: { select: { name: true } } } });
   return row ? { schedule: row.schedule.name, userId: row.userId === "" ? null : row.userId } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// User groups that follow the rota
+// ---------------------------------------------------------------------------------------------
+
+function userGroupFromRow(r: { groupId: string; name: string; schedules: Prisma.JsonValue; whenEmpty: string }): UserGroupSync {
+  return { name: r.name, groupId: r.groupId, schedules: principalsFromJson(r.schedules), whenEmpty: r.whenEmpty };
+}
+
+/** Every synced user group, as the rota file defines it, by name. */
+export async function listUserGroups(db: DbClient): Promise<UserGroupSync[]> {
+  return (await db.oncallUserGroup.findMany({ orderBy: [{ name: "asc" }, { groupId: "asc" }] })).map(userGroupFromRow);
+}
+
+export interface UserGroupState extends UserGroupSync {
+  id: number;
+  /** The members last sent (null: never). */
+  members: string[] | null;
+  version: number;
+  problem: string | null;
+  problemAt: Date | null;
+}
+
+function stateFromRow(r: {
+  id: number;
+  groupId: string;
+  name: string;
+  schedules: Prisma.JsonValue;
+  whenEmpty: string;
+  members: Prisma.JsonValue;
+  version: number;
+  problem: string | null;
+  problemAt: Date | null;
+}): UserGroupState {
+  return { ...userGroupFromRow(r), id: r.id, members: r.members === null ? null : principalsFromJson(r.members), version: r.version, problem: r.problem, problemAt: r.problemAt };
+}
+
+/** Every synced user group with what was last sent to Slack and the problem Slack reported. */
+export async function userGroupStates(db: DbClient): Promise<UserGroupState[]> {
+  return (await db.oncallUserGroup.findMany({ orderBy: { id: "asc" } })).map(stateFromRow);
+}
+
+export async function userGroupState(db: DbClient, id: number): Promise<UserGroupState | null> {
+  const row = await db.oncallUserGroup.findUnique({ where: { id } });
+  return row ? stateFromRow(row) : null;
+}
+
+/**
+ * Records the members to send, if the group is still at `version` (so of two processes looking at
+ * once, one records them); returns the new version, or null when another process was first.
+ */
+export async function recordUserGroupMembers(tx: DbClient, id: number, version: number, members: string[], now: Date): Promise<number | null> {
+  const { count } = await tx.oncallUserGroup.updateMany({ where: { id, version }, data: { members, version: { increment: 1 }, updatedAt: now } });
+  return count === 1 ? version + 1 : null;
+}
+
+/** Records what Slack said of the last update: a problem (missing_scope…) or none. */
+export async function recordUserGroupProblem(tx: DbClient, id: number, problem: string | null, now: Date): Promise<void> {
+  await tx.oncallUserGroup.updateMany({ where: { id }, data: { problem, problemAt: problem === null ? null : now } });
 }

@@ -13,6 +13,8 @@ import type { Incident } from "../incidents/incident.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
 import { incidentByChannel, incidentById, recordCard, recordChannel, settledIncident, timelineEvents } from "../incidents/store.ts";
 import { announcement, channelText, fitMessage, incidentCard, pageMessage } from "../incidents/views.ts";
+import { recordUserGroupProblem, userGroupState } from "../oncall/store.ts";
+import { USER_GROUP_PROBLEMS } from "../oncall/user-groups.ts";
 import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
 async function loadIncident(db: DbClient, id: number | null, read = incidentById): Promise<Incident> {
@@ -158,6 +160,28 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity): Record
       const [event] = eventId && eventId !== "declared" ? await timelineEvents(db, [BigInt(String(eventId))]) : [];
       const res = await slack.chat.postMessage({ channel, text: fitMessage(announcement(incident, event ?? null)), unfurl_links: false });
       return { result: { ts: res.ts } };
+    },
+
+    /**
+     * A user group's members: those of the message's version, unless a later version replaces it.
+     * A refusal a retry cannot fix is recorded on the group (and logged when it is new), not retried.
+     */
+    async "usergroup.update"({ db, message, log }) {
+      const { id, version } = message.payload as { id: number; version: number };
+      const group = await userGroupState(db, id);
+      if (!group) return { result: { skipped: "the user group no longer follows the rota" } };
+      if (group.version !== version || group.members === null) return { result: { skipped: `version ${group.version} replaces it` } };
+      const members = group.members;
+      try {
+        await slack.usergroups.users.update({ usergroup: group.groupId, users: members.join(",") });
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (!code || !USER_GROUP_PROBLEMS[code]) throw err;
+        if (group.problem !== code) log.warn(`user group ${group.groupId} (${group.name}) cannot follow the rota: Slack answered ${code}; ${USER_GROUP_PROBLEMS[code]} (tried again hourly)`);
+        return { result: { problem: code }, record: (tx, now) => recordUserGroupProblem(tx, id, code, now) };
+      }
+      if (group.problem !== null) log.info(`user group ${group.groupId} (${group.name}) follows the rota again`);
+      return { result: { users: members }, ...(group.problem !== null ? { record: (tx, now) => recordUserGroupProblem(tx, id, null, now) } : {}) };
     },
 
     /** A plain message (failure reports, replies to mentions, shift notices). */

@@ -30,6 +30,14 @@ export interface RecordedCall {
   response: unknown;
 }
 
+/**
+ * Scopes the stand-in enforces, as Slack does: a call without its scope answers missing_scope
+ * with `needed` and `provided`. (Other methods only say the token's scopes.)
+ */
+const REQUIRED_SCOPES: Record<string, string> = {
+  "usergroups.users.update": "usergroups:write",
+};
+
 export type Fault =
   | { status: 429; retryAfterSeconds: number }
   | { status: 500 | 502 | 503 }
@@ -186,7 +194,7 @@ export class SlackStandIn extends EventEmitter {
 
   /**
    * The scopes the token has from now on (as after reinstalling the app with another manifest),
-   * sent in the `x-oauth-scopes` header. Only said, not enforced: no call fails for lack of one.
+   * sent in the `x-oauth-scopes` header. Enforced only for the methods of REQUIRED_SCOPES.
    */
   grantScopes(scopes: string[]): void {
     this.grantedScopes = [...scopes];
@@ -312,6 +320,8 @@ export class SlackStandIn extends EventEmitter {
       headers["x-oauth-scopes"] = this.grantedScopes.join(",");
       try {
         if ("__invalid" in args) fail("invalid_form_data");
+        const needed = REQUIRED_SCOPES[method];
+        if (needed && !this.grantedScopes.includes(needed)) fail("missing_scope", { needed, provided: this.grantedScopes.join(",") });
         response = { ok: true, ...handler(parseJsonFields(args)) };
       } catch (e) {
         if (e instanceof SlackApiError) {

@@ -24,12 +24,14 @@ const GROUP = "S0ONCALL01";
 const GHOST = "U0GHOST001";
 const GONE = "U0GONE0001";
 
-const ROTA = rotaFile({
+const ROTA = `${rotaFile({
   admins: [GROUP],
   schedules: [weeklySchedule("platform", "Europe/London", PEOPLE.slice(0, 2), "2026-02-23T09:00", [PEOPLE[2]])],
   policies: [policy("platform", [[["schedule:platform"], "5m"], [[`user:${PEOPLE[2]}`], "10m"]])],
   services: { checkout: "platform" },
-});
+})}usergroups:
+  platform-oncall: { id: ${GROUP}, schedules: [platform] }
+`;
 
 /** The same rota naming someone Slack never heard of and someone deactivated, and a user group that is gone. */
 const BAD_ROTA = rotaFile({
@@ -99,12 +101,13 @@ describe("incident-bot doctor", () => {
     expect(r.code).toBe(0);
     expect(line(r.stdout, "database")).toMatch(/^ok {3}database +PostgreSQL at 127\.0\.0\.1:\d+\/incident_bot_test_\w+ \(\d+[.\d]*\): all \d+ migrations applied$/);
     expect(line(r.stdout, "slack token")).toBe(`ok   slack token          accepted for workspace ${slack.teamId} (${slack.teamName}) as @incident-bot (${slack.botUserId})`);
-    expect(line(r.stdout, "slack scopes")).toMatch(/^ok {3}slack scopes +all 13 scopes of slack-app-manifest\.yml granted$/);
+    expect(line(r.stdout, "slack scopes")).toMatch(/^ok {3}slack scopes +all 14 scopes of slack-app-manifest\.yml granted$/);
     expect(line(r.stdout, "announce channel")).toMatch(new RegExp(`^ok {3}announce channel +#incidents \\(${incidents}\\) exists and the bot is in it$`));
     expect(line(r.stdout, "postmortem export")).toMatch(/^ok {3}postmortem export +git: .*wiki\.git answers; branch main does not exist yet \(the first export creates it\); a push is accepted \(dry run\)$/);
     expect(line(r.stdout, "private postmortems")).toMatch(/^skip private postmortems +POSTMORTEM_PRIVATE_DIR is not set/);
     expect(line(r.stdout, "rota people")).toMatch(/^ok {3}rota people +the 3 people and 1 user group the rota names are in Slack$/);
-    expect(r.stdout.trim().split("\n").at(-1)).toBe("All 7 checks passed (1 skipped).");
+    expect(line(r.stdout, "user groups")).toBe("ok   user groups          1 user group follows the rota: platform-oncall (S0ONCALL01)");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("All 8 checks passed (1 skipped).");
 
     // Only questions were asked of Slack, and the wiki got no branch from the push check.
     expect([...new Set(slack.calls.map((c) => c.method))].sort()).toEqual(["auth.test", "conversations.info", "usergroups.users.list", "users.info"]);
@@ -121,7 +124,7 @@ describe("incident-bot doctor", () => {
       "FAIL slack scopes         missing: usergroups:read — reinstall the app from slack-app-manifest.yml (update the app's manifest, then OAuth & Permissions → Reinstall to Workspace)",
     );
     expect(line(r.stdout, "slack token")).toMatch(/^ok /);
-    expect(r.stdout.trim().split("\n").at(-1)).toBe("1 of 8 checks failed (1 skipped): fix it before deploying.");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("1 of 9 checks failed (1 skipped): fix it before deploying.");
   });
 
   it("an announce channel the bot is not in, given by id or by name: fails with how to invite it", async () => {
@@ -155,7 +158,8 @@ describe("incident-bot doctor", () => {
         `${GHOST}: no such Slack user (schedules.platform.layers[0].members[1], escalation_policies.platform.levels[1].notify[0])`,
         `${GONE}: deactivated in Slack (schedules.platform.owners[0])`,
       ]);
-      expect(lines[at + 4]).toBe("1 of 8 checks failed (1 skipped): fix it before deploying.");
+      expect(lines[at + 4]).toMatch(/^skip user groups +no user group follows the rota/);
+      expect(lines[at + 5]).toBe("1 of 9 checks failed (2 skipped): fix it before deploying.");
     } finally {
       await other.drop();
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { parseDuration, parseEvery, parseRotaFile, type Rota } from "../../../src/oncall/rota-file.ts";
 import { onCallAt } from "../../../src/oncall/schedule.ts";
+import { wantedMembers } from "../../../src/oncall/user-groups.ts";
 
 const VALID = `schedules:
   platform-primary:
@@ -226,5 +227,60 @@ describe("duration helpers", () => {
 
   it.each(["", "1", "0w", "1m", "1y", "1.5d", "-1d", "1 w", 7])("parseEvery(%j) is null", (text) => {
     expect(parseEvery(text)).toBeNull();
+  });
+});
+
+describe("user groups that follow the rota", () => {
+  it("reads a schedule's slack_usergroup (an id, or id and when_empty) and the usergroups section", () => {
+    const rota = mustParse(
+      variant((d) => {
+        d.schedules["platform-primary"].slack_usergroup = "S0PRIMARY";
+        d.schedules["platform-secondary"].slack_usergroup = { id: "S0SECOND", when_empty: "U01HHHH" };
+        d.usergroups = { "platform-oncall": { id: "S0PLATFORM", schedules: ["platform-primary", "platform-secondary"], when_empty: "keep" } };
+      }),
+    );
+    expect(rota.userGroups).toEqual([
+      { name: "platform-primary", groupId: "S0PRIMARY", schedules: ["platform-primary"], whenEmpty: "keep" },
+      { name: "platform-secondary", groupId: "S0SECOND", schedules: ["platform-secondary"], whenEmpty: "U01HHHH" },
+      { name: "platform-oncall", groupId: "S0PLATFORM", schedules: ["platform-primary", "platform-secondary"], whenEmpty: "keep" },
+    ]);
+    expect(mustParse(VALID).userGroups).toEqual([]);
+  });
+
+  it("reports each mistake with its path", () => {
+    const text = variant((d) => {
+      d.schedules["platform-primary"].slack_usergroup = "platform-oncall";
+      d.schedules["platform-secondary"].slack_usergroup = { id: "S0SECOND", when_empty: "nobody" };
+      d.usergroups = {
+        a: { id: "S0SECOND", schedules: ["platform-primary"] },
+        b: { id: "S0B", schedules: ["platform-tertiary"], colour: "red" },
+        c: { schedules: [] },
+      };
+    });
+    expect(errorsOf(text)).toEqual([
+      'schedules.platform-primary.slack_usergroup: "platform-oncall" is not a Slack user group id (S followed by uppercase letters and digits)',
+      'schedules.platform-secondary.slack_usergroup.when_empty: expected keep (leave the members as they are) or a Slack user id, got "nobody"',
+      'usergroups.b: unknown key "colour"',
+      'usergroups.b.schedules[0]: schedule "platform-tertiary" is not defined',
+      "usergroups.c.id: is required",
+      "usergroups.c.schedules: must not be empty",
+    ]);
+    const twice = variant((d) => {
+      d.schedules["platform-primary"].slack_usergroup = "S0SAME";
+      d.usergroups = { both: { id: "S0SAME", schedules: ["platform-primary", "platform-secondary"] } };
+    });
+    expect(errorsOf(twice)).toEqual(["usergroups.both.id: user group S0SAME already follows schedules.platform-primary.slack_usergroup; name every schedule of it in one place (usergroups.<name>.schedules)"]);
+  });
+
+  it("holds everyone on call on its schedules, or when_empty's person, or nothing to change", () => {
+    const rota = mustParse(VALID);
+    const schedules = new Map(rota.schedules.map((s) => [s.name, s]));
+    const group = { name: "g", groupId: "S0G", schedules: ["platform-primary", "platform-secondary"], whenEmpty: "keep" };
+    // 2026-03-08 12:00Z: the override (Erin's stand-in U01EEEE) on primary; London daily rotation on secondary.
+    expect(wantedMembers(group, schedules, new Date("2026-03-08T12:00:00Z"))).toEqual(["U01EEEE", "W01GGGG"].sort());
+    const before = new Date("2026-01-01T00:00:00Z"); // before every layer's start: nobody
+    expect(wantedMembers(group, schedules, before)).toBeNull();
+    expect(wantedMembers({ ...group, whenEmpty: "U01ZZZZ" }, schedules, before)).toEqual(["U01ZZZZ"]);
+    expect(wantedMembers({ ...group, schedules: ["gone"] }, schedules, new Date("2026-03-08T12:00:00Z"))).toBeNull();
   });
 });
