@@ -9,12 +9,29 @@
 // - What is stored but not in the file is kept, or deleted with `prune`.
 // - Comparison is on normalized JSON: applying the same file twice writes nothing the second
 //   time, and updated_at only moves when something changed.
+// - The plan says whose shifts move in the next 90 days (each person's time on call gained and
+//   lost, overrides included); the apply tells each of them, once, by direct message, through the
+//   outbox in the apply's own transaction.
+import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.ts";
+import { enqueue } from "../db/outbox.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
 import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, UserGroupSync } from "./rota-file.ts";
-import type { Layer, Override, Schedule } from "./schedule.ts";
-import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
+import { segments, type Layer, type Override, type Schedule } from "./schedule.ts";
+import { movesText, shiftMoves, type ShiftMoves } from "./shift-diff.ts";
+import { overrideCountsBySource, overridesInWindow, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
+
+/** How far ahead a plan looks for shifts that move. */
+export const SHIFT_MOVES_AHEAD_MS = 90 * 86_400_000;
+
+/** Whose shifts on a schedule move, and how. */
+export interface ScheduleShiftMoves {
+  schedule: string;
+  /** The zone the times are said in (the new one when it changes). */
+  timezone: string;
+  people: ShiftMoves[];
+}
 
 export type ChangeKind = "schedule" | "policy" | "service" | "access" | "usergroup";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
@@ -36,15 +53,19 @@ export interface Plan {
   counts: Record<ChangeAction, number>;
   /** True when applying would write something. */
   hasChanges: boolean;
+  /** Whose shifts move in the next 90 days, by schedule (schedules where nobody's do are left out). */
+  shiftMoves: ScheduleShiftMoves[];
 }
 
 export interface PlanOptions {
   /** Delete schedules, policies and services that are stored but not in the file. */
   prune?: boolean;
+  /** Where the 90 days of shift moves start (default: now). */
+  now?: Date;
 }
 
 export interface ApplyOptions extends PlanOptions {
-  /** The time written to updated_at and created_at (default: now). */
+  /** The time written to updated_at and created_at, and where the shift moves start (default: now). */
   now?: Date;
 }
 
@@ -180,13 +201,52 @@ function describeLayerChanges(before: Layer[], after: Layer[]): string[] {
   return out.length > 0 ? out : ["layers changed"];
 }
 
-function makePlan(changes: PlanChange[], prune: boolean): Plan {
+function makePlan(changes: PlanChange[], prune: boolean, moves: ScheduleShiftMoves[]): Plan {
   const counts: Record<ChangeAction, number> = { create: 0, update: 0, unchanged: 0, delete: 0, keep: 0 };
   for (const c of changes) counts[c.action]++;
-  return { prune, changes, counts, hasChanges: counts.create + counts.update + counts.delete > 0 };
+  return { prune, changes, counts, hasChanges: counts.create + counts.update + counts.delete > 0, shiftMoves: moves };
 }
 
-async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
+/**
+ * Whose shifts move in [now, now + 90 days): each stored schedule the apply changes or deletes, as
+ * stored (with every override) against as it will be (the file's layers and overrides, and the
+ * overrides made from Slack, which an apply keeps). A schedule applied for the first time moves
+ * nobody's shifts: there were none to move.
+ */
+async function movesOf(db: DbClient, work: Omit<Work, "plan" | "access">, stored: { id: number; name: string; timezone: string; layers: Layer[] }[], now: Date): Promise<ScheduleShiftMoves[]> {
+  const window = { from: now, to: new Date(now.getTime() + SHIFT_MOVES_AHEAD_MS) };
+  const written = work.schedules.filter((s) => s.writeRow && s.id !== undefined);
+  const deleted = stored.filter((r) => work.deletes.schedules.includes(r.name));
+  const ids = [...written.map((s) => s.id!), ...deleted.map((r) => r.id)];
+  const overrides = await overridesInWindow(db, ids, window);
+  const storedById = new Map(stored.map((r) => [r.id, r]));
+  // A stored schedule that no longer computes (malformed layers) counts as having nobody on call.
+  const segs = (s: Schedule | null) => {
+    try {
+      return s ? segments(s, window.from, window.to) : [];
+    } catch {
+      return [];
+    }
+  };
+  const before = (id: number | undefined): Schedule | null => {
+    const row = id === undefined ? undefined : storedById.get(id);
+    return row ? { name: row.name, timezone: row.timezone, layers: row.layers, overrides: overrides.filter((o) => o.scheduleId === id).map((o) => o.override) } : null;
+  };
+  const out: ScheduleShiftMoves[] = [];
+  for (const s of written) {
+    const slack = overrides.filter((o) => o.scheduleId === s.id && o.source === "slack").map((o) => o.override);
+    const after: Schedule = { name: s.schedule.name, timezone: s.schedule.timezone, layers: s.layers, overrides: [...s.schedule.overrides, ...slack] };
+    const people = shiftMoves(segs(before(s.id)), segs(after));
+    if (people.length > 0) out.push({ schedule: s.schedule.name, timezone: s.schedule.timezone, people });
+  }
+  for (const r of deleted) {
+    const people = shiftMoves(segs(before(r.id)), []);
+    if (people.length > 0) out.push({ schedule: r.name, timezone: r.timezone, people });
+  }
+  return out;
+}
+
+async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promise<Work> {
   checkRota(rota);
   const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess, userGroups: groupRows } = await readStoredRota(
     db,
@@ -367,7 +427,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
     if (action !== "unchanged") access = rota.access;
   }
 
-  return { ...work, access, plan: makePlan(changes, prune) };
+  return { ...work, access, plan: makePlan(changes, prune, await movesOf(db, work, scheduleRows, now)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,7 +436,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
 
 /** What applying the rota would change (reads the database, writes nothing). */
 export async function planRota(db: DbClient, rota: Rota, opts: PlanOptions = {}): Promise<Plan> {
-  return (await diff(db, rota, opts.prune === true)).plan;
+  return (await diff(db, rota, opts.prune === true, opts.now ?? new Date())).plan;
 }
 
 /** What a plan writes, for the store. */
@@ -408,12 +468,26 @@ export async function applyRota(db: Db, rota: Rota, opts: ApplyOptions = {}): Pr
     db,
     async (tx) => {
       await advisoryLock(tx, "rotaApply");
-      const work = await diff(tx, rota, opts.prune === true);
+      const work = await diff(tx, rota, opts.prune === true, now);
       if (work.plan.hasChanges) await writeRota(tx, writes(work), now);
+      await enqueue(tx, shiftMoveMessages(work.plan.shiftMoves, randomUUID()), now);
       return work.plan;
     },
     { maxWaitMs: 30_000, timeoutMs: 120_000 },
   );
+}
+
+/** One direct message per person whose shifts move, with every schedule's moves in it. */
+export function shiftMoveMessages(moves: ScheduleShiftMoves[], applyId: string): { key: string; kind: string; payload: { channel: string; text: string } }[] {
+  const byPerson = new Map<string, string[]>();
+  for (const m of moves) {
+    for (const p of m.people) byPerson.set(p.userId, [...(byPerson.get(p.userId) ?? []), `• *${m.schedule}* (${m.timezone}): ${movesText(p, m.timezone, "you")}`]);
+  }
+  return [...byPerson].map(([userId, lines]) => ({
+    key: `rota-apply:${applyId}:${userId}`,
+    kind: "slack.post",
+    payload: { channel: userId, text: `:calendar: The rota was changed, and your on-call shifts in the next 90 days move:\n${lines.join("\n")}` },
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,6 +516,14 @@ export function formatPlan(plan: Plan, opts: { applied?: boolean } = {}): string
     if (c.overrides) {
       for (const o of c.overrides.added) lines.push(`    + ${formatOverride(o)}`);
       for (const o of c.overrides.removed) lines.push(`    - ${formatOverride(o)}`);
+    }
+  }
+  if (plan.shiftMoves.length > 0) {
+    if (lines.length > 0) lines.push("");
+    lines.push(`Shifts that move in the next 90 days${opts.applied ? " (each person is told by direct message)" : ""}:`);
+    for (const m of plan.shiftMoves) {
+      lines.push(`  ${m.schedule} (${m.timezone}):`);
+      for (const p of m.people) lines.push(`    ${p.userId} ${movesText(p, m.timezone)}`);
     }
   }
   if (lines.length > 0) lines.push("");

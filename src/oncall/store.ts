@@ -487,3 +487,14 @@ export async function recordUserGroupMembers(tx: DbClient, id: number, version: 
 export async function recordUserGroupProblem(tx: DbClient, id: number, problem: string | null, now: Date): Promise<void> {
   await tx.oncallUserGroup.updateMany({ where: { id }, data: { problem, problemAt: problem === null ? null : now } });
 }
+
+/** The overrides (both sources) of these schedules that overlap [from, to), by start. */
+export async function overridesInWindow(db: DbClient, scheduleIds: number[], window: TimeWindow): Promise<{ scheduleId: number; source: OverrideSource; override: Override }[]> {
+  if (scheduleIds.length === 0) return [];
+  const rows = await db.scheduleOverride.findMany({
+    where: { scheduleId: { in: scheduleIds }, endAt: { gt: window.from }, startAt: { lt: window.to } },
+    select: { scheduleId: true, userId: true, startAt: true, endAt: true, source: true },
+    orderBy: [{ startAt: "asc" }, { id: "asc" }],
+  });
+  return rows.map((r) => ({ scheduleId: r.scheduleId, source: r.source === "file" ? "file" : "slack", override: { user: r.userId, start: r.startAt, end: r.endAt } }));
+}
