@@ -18,9 +18,10 @@ Commands:
              check the database and migrations, the Slack token and scopes, the announce channel,
              the postmortem exporter and the rota's people; exits 1 when a check fails
   rota plan <file> [--prune]
-             validate a rota file and print what applying it would change
+             validate a rota file and print what applying it would change (and whose shifts move)
   rota apply <file> [--prune]
-             apply a rota file in one transaction (--prune deletes what the file no longer defines)
+             apply a rota file in one transaction (--prune deletes what the file no longer defines);
+             each person whose shifts move is told by direct message
   oncall <schedule> [--at <instant>] [--json] [--file <rota file>]
              who is on call at an instant (default now); --file computes from the file alone
   oncall <schedule> --from <instant> --to <instant> [--json] [--file <rota file>]

@@ -1,6 +1,6 @@
 // `incident-bot rota plan|apply <file> [--prune]`: validate a rota file (every error with its path;
 // with the bot's token, the people it names checked against Slack), say what applying it would
-// change, and apply it in one transaction.
+// change (and whose shifts move), and apply it in one transaction (telling those people).
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "../config.ts";
 import { applyRota, formatPlan, planRota } from "../oncall/apply.ts";
@@ -13,10 +13,12 @@ import { guard, parseArgs, processIo, UsageError, type CliIo } from "./args.ts";
 export const ROTA_USAGE = `Usage: incident-bot rota plan <file> [--prune]
        incident-bot rota apply <file> [--prune]
 
-  plan    validate the rota file and print what applying it would change
-  apply   make those changes, in one transaction
-  --prune also delete the schedules, escalation policies and services that are stored but no
-          longer in the file (without it they are kept)`;
+  plan    validate the rota file and print what applying it would change, and whose on-call
+          time it gains and loses in the next 90 days
+  apply   make those changes, in one transaction, and tell each person whose shifts move by
+          direct message (the running bot sends it)
+  --prune also delete the schedules, escalation policies, services and followed user groups that
+          are stored but no longer in the file (without it they are kept)`;
 
 
 type RotaRead = { ok: true; rota: Rota } | { ok: false };
