@@ -10,6 +10,9 @@
 // | acknowledge / escalate now a page                             | whoever it notified, the commander, admins    |
 // | add an override (at most max_override long)                   | the person who will cover, owners, admins     |
 // | remove an override                                            | whoever created it, owners, admins            |
+// | ask someone to take your shift (a swap; each override it      | whoever is on call for the whole window       |
+// |   makes at most max_override long)                            |                                               |
+// | accept a swap (its override is added in the accepter's name)  | the person asked (as for adding an override)  |
 //
 // Guests (single- and multi-channel) and people of another workspace may do nothing. A private
 // incident is seen and changed only by the people in its channel.
@@ -114,6 +117,24 @@ export function mayAddOverride(
   }
   if (o.durationSeconds > o.maxSeconds) {
     return no(`An override may last at most ${formatSeconds(o.maxSeconds)} (max_override in the rota file's access section); this one lasts ${formatSeconds(o.durationSeconds)}.`);
+  }
+  return YES;
+}
+
+/**
+ * Ask someone to take your shift (and, for a trade, to give you theirs): being on call for the
+ * whole window is the permission. `shifts` says when the asker is on call instead (a sentence and a list).
+ */
+export function mayAskSwap(
+  actor: Actor,
+  s: { schedule: string; window: string; onCall: boolean; shifts: string; durationsSeconds: readonly number[]; maxSeconds: number },
+): Decision {
+  const member = mayUseBot(actor);
+  if (!member.ok) return member;
+  if (!s.onCall) return no(`You are not on call on ${s.schedule} for all of ${s.window}, so there is no shift of yours to swap then. ${s.shifts}`);
+  const longest = Math.max(...s.durationsSeconds);
+  if (longest > s.maxSeconds) {
+    return no(`An override may last at most ${formatSeconds(s.maxSeconds)} (max_override in the rota file's access section); this swap would make one of ${formatSeconds(longest)}. Ask for a shorter window.`);
   }
   return YES;
 }

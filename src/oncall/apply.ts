@@ -128,6 +128,7 @@ interface ScheduleWork {
   schedule: Schedule;
   layers: Layer[];
   owners: string[];
+  channel: string | null;
   id?: number;
   writeRow: boolean;
   removeOverrideIds: number[];
@@ -270,7 +271,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promis
         overrides: { added: [...schedule.overrides], removed: [] },
       };
       changes.push(change);
-      work.schedules.push({ change, schedule, layers, owners: rota.owners[schedule.name] ?? [], writeRow: true, removeOverrideIds: [], addOverrides: [...schedule.overrides] });
+      work.schedules.push({ change, schedule, layers, owners: rota.owners[schedule.name] ?? [], channel: rota.channels?.[schedule.name] ?? null, writeRow: true, removeOverrideIds: [], addOverrides: [...schedule.overrides] });
       continue;
     }
     const details: string[] = [];
@@ -319,7 +320,10 @@ async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promis
     const owners = rota.owners[schedule.name] ?? [];
     const ownersChanged = canonicalJson([...row.owners].sort()) !== canonicalJson([...owners].sort());
     if (ownersChanged) details.push(`owners ${row.owners.join(", ") || "none"} → ${owners.join(", ") || "none"}`);
-    const writeRow = row.timezone !== schedule.timezone || layersChanged || ownersChanged || added.length > 0 || removed.length > 0;
+    const channel = rota.channels?.[schedule.name] ?? null;
+    const channelChanged = row.channel !== channel;
+    if (channelChanged) details.push(`channel ${row.channel ?? "none"} → ${channel ?? "none"}`);
+    const writeRow = row.timezone !== schedule.timezone || layersChanged || ownersChanged || channelChanged || added.length > 0 || removed.length > 0;
     const change: PlanChange = {
       kind: "schedule",
       name: schedule.name,
@@ -328,7 +332,7 @@ async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promis
       ...(added.length > 0 || removed.length > 0 ? { overrides: { added, removed } } : {}),
     };
     changes.push(change);
-    work.schedules.push({ change, schedule, layers, owners, id: row.id, writeRow, removeOverrideIds: removeIds, addOverrides: added });
+    work.schedules.push({ change, schedule, layers, owners, channel, id: row.id, writeRow, removeOverrideIds: removeIds, addOverrides: added });
   }
   const fileSchedules = new Set(rota.schedules.map((s) => s.name));
   const extraSchedules = scheduleRows.filter((r) => !fileSchedules.has(r.name));
@@ -444,7 +448,7 @@ function writes(work: Work): RotaWrite {
   return {
     schedules: work.schedules
       .filter((s) => s.writeRow)
-      .map((s) => ({ id: s.id, name: s.schedule.name, timezone: s.schedule.timezone, layers: s.layers, owners: s.owners, removeOverrideIds: s.removeOverrideIds, addOverrides: s.addOverrides })),
+      .map((s) => ({ id: s.id, name: s.schedule.name, timezone: s.schedule.timezone, layers: s.layers, owners: s.owners, channel: s.channel, removeOverrideIds: s.removeOverrideIds, addOverrides: s.addOverrides })),
     policies: work.policies
       .filter((p) => p.change.action === "create" || p.change.action === "update")
       .map((p) => ({ create: p.change.action === "create", name: p.policy.name, levels: p.levels, repeat: p.policy.repeat })),

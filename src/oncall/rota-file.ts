@@ -59,6 +59,8 @@ export interface Rota {
   services: Service[];
   /** Per schedule: who may add and remove any of its overrides (user or user group ids). */
   owners: Record<string, string[]>;
+  /** Per schedule: the Slack channel (C…/G…) told of accepted shift swaps; absent: none. */
+  channels?: Record<string, string>;
   /** The access section, or null when the file has none (what is stored is then kept). */
   access: Access | null;
   /** The user groups kept in step with who is on call. */
@@ -74,6 +76,7 @@ export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: st
 const SLACK_USER_ID_RE = /^[UW][A-Z0-9]+$/;
 
 const USER_GROUP_ID_RE = /^S[A-Z0-9]+$/;
+const CHANNEL_ID_RE = /^[CG][A-Z0-9]+$/;
 
 /** A person or a Slack user group (S0123ABCD): who access rules may name. */
 export function isPrincipal(value: unknown): value is string {
@@ -218,7 +221,7 @@ function describe(value: unknown): string {
 }
 
 const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "usergroups"] as const;
-const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners", "slack_usergroup"] as const;
+const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners", "slack_usergroup", "channel"] as const;
 const USERGROUP_KEYS = ["id", "schedules", "when_empty"] as const;
 const ACCESS_KEYS = ["admins", "max_override"] as const;
 const LAYER_KEYS = ["name", "members", "rotation", "restrictions"] as const;
@@ -528,6 +531,14 @@ function checkGroupId(c: Checker, raw: unknown, path: string): string | undefine
   return undefined;
 }
 
+/** A schedule's `channel`: a Slack channel id (C…, or G… for an old private channel). */
+function checkChannel(c: Checker, raw: unknown, path: string): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === "string" && CHANNEL_ID_RE.test(raw)) return raw;
+  c.error(path, `${describe(raw)} is not a Slack channel id (C followed by uppercase letters and digits; a channel's details in Slack show it)`);
+  return undefined;
+}
+
 /** A schedule's `slack_usergroup`: an id, or `{ id, when_empty }`. */
 function checkScheduleUserGroup(c: Checker, schedule: string, raw: unknown, path: string): UserGroupSync | undefined {
   if (raw === undefined || raw === null) return undefined;
@@ -590,6 +601,7 @@ export function validateRota(data: unknown): RotaParseResult {
 
   const schedules: Schedule[] = [];
   const owners: Record<string, string[]> = {};
+  const channels: Record<string, string> = {};
   const userGroups: { group: UserGroupSync; path: string }[] = [];
   for (const [name, raw] of scheduleEntries) {
     const s = checkSchedule(c, name, raw, `schedules.${name}`);
@@ -597,6 +609,8 @@ export function validateRota(data: unknown): RotaParseResult {
     if (isMap(raw)) {
       const named = checkPrincipals(c, raw.owners, `schedules.${name}.owners`);
       if (named.length > 0) owners[name] = named;
+      const channel = checkChannel(c, raw.channel, `schedules.${name}.channel`);
+      if (channel) channels[name] = channel;
       const group = checkScheduleUserGroup(c, name, raw.slack_usergroup, `schedules.${name}.slack_usergroup`);
       if (group) userGroups.push({ group, path: `schedules.${name}.slack_usergroup` });
     }
@@ -621,7 +635,7 @@ export function validateRota(data: unknown): RotaParseResult {
     if (s) services.push(s);
   }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access, userGroups: userGroups.map((g) => g.group) } };
+  return { ok: true, rota: { schedules, escalationPolicies, services, owners, channels, access, userGroups: userGroups.map((g) => g.group) } };
 }
 
 /**

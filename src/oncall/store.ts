@@ -254,7 +254,7 @@ export async function recordShiftNotice(tx: Tx, scheduleName: string, userId: st
 // ---------------------------------------------------------------------------------------------
 
 export interface StoredRota {
-  schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[] }[];
+  schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[]; channel: string | null }[];
   policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { name: string; escalationPolicy: string }[];
   /** The overrides from the file, of the schedules named. */
@@ -292,6 +292,7 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
     escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
+    channels: Object.fromEntries(schedules.filter((r) => r.channel !== null).map((r) => [r.name, r.channel!])),
     access,
     userGroups,
   };
@@ -312,7 +313,7 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
     orderBy: [{ startAt: "asc" }, { id: "asc" }],
   });
   return {
-    schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners) })),
+    schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners), channel: r.channel })),
     policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
     fileOverrides,
@@ -329,7 +330,7 @@ export async function overrideCountsBySource(db: DbClient, scheduleIds: number[]
 
 /** What an apply writes (apply.ts works it out). */
 export interface RotaWrite {
-  schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
+  schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; channel: string | null; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { create: boolean; name: string; escalationPolicy: string }[];
   deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[] };
@@ -343,9 +344,10 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
   for (const s of w.schedules) {
     const layers = s.layers as unknown as Prisma.InputJsonValue;
     const owners = s.owners as Prisma.InputJsonValue;
+    const channel = s.channel;
     let id = s.id;
-    if (id === undefined) id = (await tx.schedule.create({ data: { name: s.name, timezone: s.timezone, layers, owners, updatedAt: now }, select: { id: true } })).id;
-    else await tx.schedule.update({ where: { id }, data: { timezone: s.timezone, layers, owners, updatedAt: now } });
+    if (id === undefined) id = (await tx.schedule.create({ data: { name: s.name, timezone: s.timezone, layers, owners, channel, updatedAt: now }, select: { id: true } })).id;
+    else await tx.schedule.update({ where: { id }, data: { timezone: s.timezone, layers, owners, channel, updatedAt: now } });
     if (s.removeOverrideIds.length > 0) await tx.scheduleOverride.deleteMany({ where: { id: { in: s.removeOverrideIds }, source: "file" } });
     if (s.addOverrides.length > 0) {
       await tx.scheduleOverride.createMany({
@@ -497,4 +499,131 @@ export async function overridesInWindow(db: DbClient, scheduleIds: number[], win
     orderBy: [{ startAt: "asc" }, { id: "asc" }],
   });
   return rows.map((r) => ({ scheduleId: r.scheduleId, source: r.source === "file" ? "file" : "slack", override: { user: r.userId, start: r.startAt, end: r.endAt } }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shift swaps
+// ---------------------------------------------------------------------------------------------
+
+export type SwapState = "pending" | "accepted" | "declined" | "expired";
+
+export interface SwapRecord {
+  id: number;
+  schedule: string;
+  timezone: string;
+  /** The channel the rota file names for the schedule (null: none). */
+  channel: string | null;
+  askerId: string;
+  targetId: string;
+  start: Date;
+  end: Date;
+  /** The target's shift the asker takes in return (a trade), or null. */
+  trade: { start: Date; end: Date } | null;
+  state: SwapState;
+  overrideId: number | null;
+  tradeOverrideId: number | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+const SWAP_SELECT = {
+  id: true,
+  askerId: true,
+  targetId: true,
+  startAt: true,
+  endAt: true,
+  tradeStartAt: true,
+  tradeEndAt: true,
+  state: true,
+  overrideId: true,
+  tradeOverrideId: true,
+  createdAt: true,
+  decidedAt: true,
+  schedule: { select: { name: true, timezone: true, channel: true } },
+} as const;
+
+function swapFromRow(r: {
+  id: number;
+  askerId: string;
+  targetId: string;
+  startAt: Date;
+  endAt: Date;
+  tradeStartAt: Date | null;
+  tradeEndAt: Date | null;
+  state: string;
+  overrideId: number | null;
+  tradeOverrideId: number | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+  schedule: { name: string; timezone: string; channel: string | null };
+}): SwapRecord {
+  return {
+    id: r.id,
+    schedule: r.schedule.name,
+    timezone: r.schedule.timezone,
+    channel: r.schedule.channel,
+    askerId: r.askerId,
+    targetId: r.targetId,
+    start: r.startAt,
+    end: r.endAt,
+    trade: r.tradeStartAt && r.tradeEndAt ? { start: r.tradeStartAt, end: r.tradeEndAt } : null,
+    state: (["pending", "accepted", "declined", "expired"] as const).find((s) => s === r.state) ?? "expired",
+    overrideId: r.overrideId,
+    tradeOverrideId: r.tradeOverrideId,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+  };
+}
+
+/** The channel the rota file names for a schedule, or null. */
+export async function scheduleChannel(db: DbClient, name: string): Promise<string | null> {
+  return (await db.schedule.findUnique({ where: { name }, select: { channel: true } }))?.channel ?? null;
+}
+
+/** Records a pending swap request. */
+export async function createSwap(
+  tx: DbClient,
+  input: { schedule: string; askerId: string; targetId: string; start: Date; end: Date; trade: { start: Date; end: Date } | null; requestKey: string | null; now: Date },
+): Promise<SwapRecord> {
+  const scheduleId = await scheduleIdOrRefuse(tx, input.schedule);
+  const row = await tx.shiftSwap.create({
+    data: {
+      scheduleId,
+      askerId: input.askerId,
+      targetId: input.targetId,
+      startAt: input.start,
+      endAt: input.end,
+      tradeStartAt: input.trade?.start ?? null,
+      tradeEndAt: input.trade?.end ?? null,
+      requestKey: input.requestKey,
+      createdAt: input.now,
+    },
+    select: SWAP_SELECT,
+  });
+  return swapFromRow(row);
+}
+
+export async function swapById(db: DbClient, id: number): Promise<SwapRecord | null> {
+  const row = Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? await db.shiftSwap.findUnique({ where: { id }, select: SWAP_SELECT }) : null;
+  return row ? swapFromRow(row) : null;
+}
+
+/** The swap request a slash command (by its request key) made, or null. */
+export async function swapByRequestKey(db: DbClient, requestKey: string): Promise<SwapRecord | null> {
+  const row = await db.shiftSwap.findUnique({ where: { requestKey }, select: SWAP_SELECT });
+  return row ? swapFromRow(row) : null;
+}
+
+/**
+ * Decides a pending request (accepted, declined or expired), if it is still pending: of two
+ * answers at once (a double click, two processes), one decides it. Returns whether this one did.
+ */
+export async function decideSwap(tx: DbClient, id: number, state: Exclude<SwapState, "pending">, now: Date): Promise<boolean> {
+  const { count } = await tx.shiftSwap.updateMany({ where: { id, state: "pending" }, data: { state, decidedAt: now } });
+  return count === 1;
+}
+
+/** The overrides an accepted swap made. */
+export async function recordSwapOverrides(tx: DbClient, id: number, overrideId: number, tradeOverrideId: number | null): Promise<void> {
+  await tx.shiftSwap.update({ where: { id }, data: { overrideId, tradeOverrideId } });
 }

@@ -13,7 +13,8 @@ import type { Incident } from "../incidents/incident.ts";
 import { channelNameFor, incidentRef } from "../incidents/lifecycle.ts";
 import { incidentByChannel, incidentById, recordCard, recordChannel, settledIncident, timelineEvents } from "../incidents/store.ts";
 import { announcement, channelText, fitMessage, incidentCard, pageMessage } from "../incidents/views.ts";
-import { recordUserGroupProblem, userGroupState } from "../oncall/store.ts";
+import { recordUserGroupProblem, swapById, userGroupState } from "../oncall/store.ts";
+import { swapRequestMessage } from "../oncall/swaps.ts";
 import { USER_GROUP_PROBLEMS } from "../oncall/user-groups.ts";
 import { slackErrorCode, type SlackIdentity } from "./web-client.ts";
 
@@ -150,6 +151,17 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity): Record
       const incident = await loadIncident(db, page.incidentId);
       const dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
       const res = await slack.chat.postMessage({ channel: userId, text: dm.text, blocks: dm.blocks, unfurl_links: false });
+      return { result: { ts: res.ts, channel: res.channel } };
+    },
+
+    /** A shift swap request: a direct message to the person asked, with Accept and Decline, unless it was answered meanwhile. */
+    async "oncall.swap_request"({ db, message }) {
+      const { swapId } = message.payload as { swapId: number };
+      const swap = await swapById(db, swapId);
+      if (!swap) return { result: { skipped: "the swap request no longer exists" } };
+      if (swap.state !== "pending") return { result: { skipped: `the swap request is ${swap.state}` } };
+      const dm = swapRequestMessage(swap);
+      const res = await slack.chat.postMessage({ channel: swap.targetId, text: dm.text, blocks: dm.blocks, unfurl_links: false });
       return { result: { ts: res.ts, channel: res.channel } };
     },
 

@@ -21,6 +21,7 @@ export type Command =
   | { verb: "oncall"; schedule: string | null }
   | { verb: "override"; schedule: string; userId: string; from: string; to: string }
   | { verb: "override-remove"; id: number }
+  | { verb: "swap"; schedule: string; userId: string; from: string; to: string; trade: { from: string; to: string } | null }
   | { verb: "page"; target: string; message: string | null; incident: number | null }
   | { verb: "ack"; incident: number | null }
   | { verb: "action"; text: string; ownerId: string | null; type: ActionItemType; incident: number | null }
@@ -44,6 +45,7 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident oncall [schedule]", "who is on call now, until when, and who is next"],
   ["/incident oncall override <schedule> @user <from> <to|duration>", "cover a shift. Example: `/incident oncall override platform-primary @dana 2026-03-07T18:00 2d` (times without an offset are in the schedule's zone; `now` works as a start)"],
   ["/incident oncall override remove <id>", "remove an override made from Slack (ids are listed by `/incident oncall`)"],
+  ["/incident oncall swap <schedule> @user <from> <to|duration> [for <from> <to|duration>]", "ask someone to take your shift in that window (they get Accept / Decline; `/incident swap …` works too); with `for …`, a trade: you take theirs in the second window. Example: `/incident oncall swap platform-primary @dana 2026-03-07T18:00 2d for 2026-03-14T18:00 2d`"],
   ["/incident page <service|schedule|@user> [message]", "page through the service's escalation policy, the schedule's on-call, or a person. Example: `/incident page checkout DB is on fire`"],
   ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
   ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process]", "record an action item for the postmortem (also a button on the card). Example: `/incident action Alert on queue depth @dana type:detect`"],
@@ -55,7 +57,7 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "action", "actions", "postmortem", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "swap", "page", "ack", "action", "actions", "postmortem", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -234,6 +236,8 @@ export function parseCommand(text: string): ParseResult {
     case "oncall":
     case "on-call":
       return parseOncall(args);
+    case "swap": // the same as `/incident oncall swap …`
+      return parseSwap(args);
     case "page": {
       const p = pick(false);
       if (p.conflict) return conflict();
@@ -295,11 +299,24 @@ export function parseCommand(text: string): ParseResult {
 }
 
 const OVERRIDE_USAGE = "`/incident oncall override <schedule> @user <from> <to|duration>`, e.g. `/incident oncall override platform-primary @dana 2026-03-07T18:00 2d`";
+const SWAP_USAGE = "`/incident oncall swap <schedule> @user <from> <to|duration> [for <from> <to|duration>]`, e.g. `/incident oncall swap platform-primary @dana 2026-03-07T18:00 2d`";
+
+/** `swap <schedule> @user <from> <to> [for <from> <to>]`: the asker's window, and for a trade the one they take back. */
+function parseSwap(rest: string[]): ParseResult {
+  const hasTrade = rest.length === 7 && rest[4].toLowerCase() === "for";
+  if (rest.length !== 4 && !hasTrade) {
+    return { ok: false, error: `A swap needs a schedule, a person, a start and an end (and, for a trade, \`for\` and the start and end of the shift you take back): ${SWAP_USAGE}.` };
+  }
+  const userId = parseMention(rest[1]);
+  if (!userId) return { ok: false, error: userError("oncall swap", SWAP_USAGE.replace(/`/g, ""), rest[1]) };
+  return { ok: true, command: { verb: "swap", schedule: rest[0], userId, from: rest[2], to: rest[3], trade: hasTrade ? { from: rest[5], to: rest[6] } : null } };
+}
 
 function parseOncall(args: string[]): ParseResult {
   if (args.length === 0) return { ok: true, command: { verb: "oncall", schedule: null } };
+  if (args[0].toLowerCase() === "swap") return parseSwap(args.slice(1));
   if (args[0].toLowerCase() !== "override") {
-    if (args.length > 1) return { ok: false, error: `\`/incident oncall\` takes one schedule name; to cover a shift use ${OVERRIDE_USAGE}.` };
+    if (args.length > 1) return { ok: false, error: `\`/incident oncall\` takes one schedule name; to cover a shift use ${OVERRIDE_USAGE}; to ask someone to take yours, ${SWAP_USAGE}.` };
     return { ok: true, command: { verb: "oncall", schedule: args[0] } };
   }
   const rest = args.slice(1);

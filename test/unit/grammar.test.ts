@@ -70,6 +70,10 @@ describe("/incident grammar", () => {
     expect(ok("oncall override remove 12")).toEqual({ verb: "override-remove", id: 12 });
     expect(err("oncall override platform-primary <@U0DANA> now")).toMatch(/needs a schedule, a person, a start and an end/);
     expect(err("oncall override remove twelve")).toMatch(/by its number/);
+    expect(ok("oncall swap platform-primary <@U0DANA|dana> 2026-03-07T18:00 2d")).toEqual({ verb: "swap", schedule: "platform-primary", userId: "U0DANA", from: "2026-03-07T18:00", to: "2d", trade: null });
+    expect(ok("swap platform-primary <@U0DANA> now 8h FOR 2026-03-14T18:00 8h")).toEqual({ verb: "swap", schedule: "platform-primary", userId: "U0DANA", from: "now", to: "8h", trade: { from: "2026-03-14T18:00", to: "8h" } });
+    expect(err("oncall swap platform-primary <@U0DANA> now 8h against 2026-03-14T18:00 8h")).toMatch(/for a trade, `for`/);
+    expect(err("oncall swap platform-primary dana now 8h")).toMatch(/not a person/);
     expect(ok("page checkout DB is on fire")).toEqual({ verb: "page", target: "checkout", message: "DB is on fire", incident: null });
     expect(ok("page INC-4 <@U0DANA>")).toEqual({ verb: "page", target: "<@U0DANA>", message: null, incident: 4 });
     expect(err("page")).toMatch(/whom to page/);

@@ -230,6 +230,17 @@ describe("duration helpers", () => {
   });
 });
 
+describe("a schedule's channel", () => {
+  it("reads a channel id per schedule, and refuses what is not one", () => {
+    const rota = mustParse(variant((d) => void (d.schedules["platform-primary"].channel = "C0PLATFORM")));
+    expect(rota.channels).toEqual({ "platform-primary": "C0PLATFORM" });
+    expect(mustParse(VALID).channels).toEqual({});
+    expect(errorsOf(variant((d) => void (d.schedules["platform-primary"].channel = "#platform")))).toEqual([
+      'schedules.platform-primary.channel: "#platform" is not a Slack channel id (C followed by uppercase letters and digits; a channel\'s details in Slack show it)',
+    ]);
+  });
+});
+
 describe("user groups that follow the rota", () => {
   it("reads a schedule's slack_usergroup (an id, or id and when_empty) and the usergroups section", () => {
     const rota = mustParse(

@@ -1,12 +1,14 @@
-// Interactions on messages: the card's buttons and menu, and the page buttons. Each is
+// Interactions on messages: the card's buttons and menu, the page buttons and the swap buttons. Each is
 // acknowledged at once; what the click did (or why it could not) is answered to that person only.
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
+import { SWAP_ACTIONS } from "../../../oncall/swaps.ts";
 import { handle, type Reply } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, severityMenu, statusButton, type ClickContext } from "./incident.ts";
 import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
+import { acceptSwapButton, declineSwapButton, SWAP_APOLOGY } from "./swaps.ts";
 
 type Click = (raw: string | undefined, ctx: ClickContext) => Promise<Reply | null>;
 
@@ -37,6 +39,8 @@ export function registerActions(app: App, services: ListenerContext): void {
   listen(ACTIONS.severity, severityMenu, NO_CHANGE, option);
   listen(PAGE_ACTIONS.acknowledge, acknowledgeButton, PAGE_APOLOGY, button);
   listen(PAGE_ACTIONS.escalate, escalateButton, PAGE_APOLOGY, button);
+  listen(SWAP_ACTIONS.accept, acceptSwapButton, SWAP_APOLOGY, button);
+  listen(SWAP_ACTIONS.decline, declineSwapButton, SWAP_APOLOGY, button);
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client, context }) => {
     const log = requestLogOf(context, services.log);

@@ -32,6 +32,7 @@ export const COMMANDS: CommandHandlers = {
   oncall: oncall.oncall,
   override: oncall.override,
   "override-remove": oncall.overrideRemove,
+  swap: oncall.swap,
   page: paging.page,
   ack: paging.ack,
   action: postmortem.action,

@@ -1,4 +1,5 @@
 // `/incident oncall …`: who is on call (in the schedule's zone and the asker's), and overrides.
+import { windowText } from "../../../oncall/swaps.ts";
 import { oncallText } from "../../../oncall/views.ts";
 import type { CommandHandler } from "./types.ts";
 
@@ -20,4 +21,16 @@ export const override: CommandHandler<"override"> = async (cmd, ctx) => {
 export const overrideRemove: CommandHandler<"override-remove"> = async (cmd, ctx) => {
   const removed = await ctx.services.oncall.removeOverride(cmd.id, ctx.actor);
   return { text: `Removed override #${removed.id} (<@${removed.user}> on ${removed.schedule}).`, inChannel: true };
+};
+
+export const swap: CommandHandler<"swap"> = async (cmd, ctx) => {
+  const swap = await ctx.services.oncall.requestSwap(
+    { schedule: cmd.schedule, targetId: cmd.userId, from: cmd.from, to: cmd.to, trade: cmd.trade, requestKey: ctx.requestKey },
+    ctx.actor,
+  );
+  const zone = swap.timezone;
+  const back = swap.trade ? `, and to give you theirs (${windowText(swap.trade, zone)}) in return` : "";
+  return {
+    text: `Asked <@${swap.targetId}> to take your shift on *${swap.schedule}* (${windowText(swap, zone)})${back}: swap request #${swap.id}. You will be told when they answer; until they accept, the shift is yours.`,
+  };
 };
