@@ -188,6 +188,19 @@ describe("rota apply", () => {
     expect(after.overrides).toEqual(first.overrides);
   });
 
+  it("a schedule's channel is stored, and shown by the plan when it changes", async () => {
+    await applyRota(t.db, example(), { now: new Date("2026-02-01T00:00:00Z") });
+    const named = variant((doc) => (doc.schedules["platform-primary"].channel = "C0PLATFORM"));
+    const plan = await applyRota(t.db, named, { now: new Date("2026-02-02T00:00:00Z") });
+    expect(plan.changes.filter((c) => c.action !== "unchanged").map((c) => [c.name, c.details])).toEqual([["platform-primary", ["channel none → C0PLATFORM"]]]);
+    expect((await t.db.schedule.findMany({ orderBy: { name: "asc" } })).map((s) => [s.name, s.channel])).toEqual([
+      ["platform-primary", "C0PLATFORM"],
+      ["platform-secondary", null],
+    ]);
+    expect((await applyRota(t.db, named)).hasChanges).toBe(false);
+    expect((await applyRota(t.db, example())).changes.find((c) => c.name === "platform-primary")?.details).toEqual(["channel C0PLATFORM → none"]);
+  });
+
   it("keeps overrides made from Slack; replaces the file's overrides with what the file now says", async () => {
     await applyRota(t.db, example());
     const slack = await t.db.$transaction((tx) =>
