@@ -15,6 +15,7 @@ import { Engine } from "./engine/engine.ts";
 import { readinessChecker, type Readiness } from "./engine/health.ts";
 import { escalationModule } from "./engine/modules/escalation.ts";
 import { housekeepingModule } from "./engine/modules/housekeeping.ts";
+import { remindersModule } from "./engine/modules/reminders.ts";
 import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
 import { Outbox } from "./engine/outbox.ts";
 import { EscalationService } from "./escalation/service.ts";
@@ -29,6 +30,9 @@ import { createDirectoryExporter } from "./postmortem/export/directory.ts";
 import { ExportConfigError, type PostmortemExporter } from "./postmortem/export/exporter.ts";
 import { postmortemHandlers, PostmortemService } from "./postmortem/service.ts";
 import { loadTemplate, TemplateError } from "./postmortem/template.ts";
+import { sendDueReminders } from "./reminders/nudges.ts";
+import { ReminderService } from "./reminders/service.ts";
+import { earliestReminderAt } from "./reminders/store.ts";
 import { createSlackApp, type SlackApp } from "./slack/app.ts";
 import { reportSlackFailure, slackHandlers } from "./slack/delivery.ts";
 import type { ListenerContext } from "./slack/listeners/context.ts";
@@ -113,12 +117,14 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const users = new SlackUsers(slackClient);
 
   const escalation = new EscalationService({ db, clock, log, pageRateLimit: config.PAGE_RATE_LIMIT, metrics });
+  const reminders = new ReminderService({ db, clock, cadence: config.UPDATE_REMINDERS });
   const incidents = new IncidentService({
     db,
     clock,
     announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
     announcePrivate: config.INCIDENT_ANNOUNCE_PRIVATE,
     pager: escalation,
+    reminders,
   });
   const oncall = new OnCallService({ db, clock });
   const postmortems = new PostmortemService({ db, clock });
@@ -141,7 +147,12 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const engine = new Engine({
     clock,
     log,
-    modules: [escalationModule({ db, log, metrics }), shiftNoticesModule(db, log), housekeepingModule(db)],
+    modules: [
+      escalationModule({ db, log, metrics }),
+      shiftNoticesModule(db, log),
+      remindersModule({ log, sendDue: (now) => sendDueReminders(db, now, config.UPDATE_REMINDERS), nextDueAt: () => earliestReminderAt(db) }),
+      housekeepingModule(db),
+    ],
     tickSeconds: config.ENGINE_TICK_SECONDS,
     onWork: () => outbox.kick(),
     beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
@@ -188,6 +199,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     escalation,
     oncall,
     postmortems,
+    reminders,
     users,
     actors,
     clock,

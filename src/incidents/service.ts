@@ -22,7 +22,7 @@ import {
   timelineOf,
   updateIncident,
 } from "./store.ts";
-import type { TimelineEvent } from "./timeline.ts";
+import type { TimelineData, TimelineEvent } from "./timeline.ts";
 
 /** What declaring asks of escalation (an interface: escalation depends on incidents, not the other way). */
 export interface Pager {
@@ -30,6 +30,14 @@ export interface Pager {
   pageService(tx: Tx, incident: Incident, service: string, pagedById: string, now: Date): Promise<unknown>;
   /** Stops the pages of an incident that was resolved or closed (in the caller's transaction). */
   cancelForIncident(tx: RawTx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void>;
+}
+
+/**
+ * What a change asks of the reminders: their due instants, written in the change's transaction (an
+ * interface: reminders depend on incidents, not the other way).
+ */
+export interface ReminderHook {
+  afterChange(tx: RawTx, incident: Incident, events: readonly TimelineData[], now: Date): Promise<void>;
 }
 
 export interface IncidentServiceOptions {
@@ -41,6 +49,8 @@ export interface IncidentServiceOptions {
   announcePrivate?: "none" | "redacted";
   /** Pages a service's escalation policy when a SEV1/SEV2 is declared for it. */
   pager?: Pager;
+  /** Sets when the incident's reminders are due. */
+  reminders?: ReminderHook;
 }
 
 /** Severities that page the service's escalation policy at once when declared with a service. */
@@ -138,9 +148,11 @@ export class IncidentService {
         declaredAt: now,
         private: isPrivate,
       });
-      await addTimelineEvents(tx, incident.id, declaredById, now, [
+      const declared: TimelineData[] = [
         { kind: "declared", title: input.title, severity: input.severity, commanderId, description: input.description ?? null, service: input.service ?? null },
-      ]);
+      ];
+      await addTimelineEvents(tx, incident.id, declaredById, now, declared);
+      await this.opts.reminders?.afterChange(tx, incident, declared, now);
       const key = `incident:${incident.id}`;
       const messages: OutboxEntry[] = [
         { key: `${key}:channel`, kind: "incident.create_channel", incidentId: incident.id },
@@ -218,6 +230,7 @@ export class IncidentService {
             ...(to?.to === "closed" ? { closedAt: now } : {}),
           });
       const events = await addTimelineEvents(tx, incidentId, actorId, now, decision.events);
+      await this.opts.reminders?.afterChange(tx, incident, decision.events, now);
       if (to && (to.to === "resolved" || to.to === "closed")) {
         await this.opts.pager?.cancelForIncident(tx, incidentId, `the incident was ${to.to}`, actorId, now);
       }

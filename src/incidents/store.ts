@@ -74,7 +74,8 @@ const INCIDENT_COLUMNS = Prisma.sql`id, number, title, description, severity::te
   comms_lead_id AS "commsLeadId", scribe_id AS "scribeId", service, channel_name AS "channelName", channel_id AS "channelId",
   card_ts AS "cardTs", resolution, declared_by_id AS "declaredById", declared_at AS "declaredAt", resolved_at AS "resolvedAt",
   closed_at AS "closedAt", version, private, postmortem_location AS "postmortemLocation", postmortem_url AS "postmortemUrl",
-  postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion"`;
+  postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion",
+  postmortem_reviewed_at AS "postmortemReviewedAt"`;
 
 async function readLocked(db: RawTx, which: number | { channelId: string }, lock: Prisma.Sql): Promise<Incident | null> {
   const where = typeof which === "number" ? Prisma.sql`id = ${which}` : Prisma.sql`channel_id = ${which.channelId}`;
@@ -162,6 +163,11 @@ export async function recordPostmortem(tx: Tx, id: number, exported: PostmortemR
       },
     }),
   );
+}
+
+/** The postmortem was reviewed (the review reminder is then not sent). */
+export async function recordPostmortemReviewed(tx: Tx, id: number, at: Date): Promise<void> {
+  await tx.incident.update({ where: { id }, data: { postmortemReviewedAt: at } });
 }
 
 // ---------------------------------------------------------------------------------------------

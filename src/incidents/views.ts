@@ -279,7 +279,13 @@ export function describeEvent(d: TimelineData): string {
     case "page_cancelled":
       return `stopped paging: ${escapeMrkdwn(d.reason)}`;
     case "action_item_added":
-      return `action item (${d.type}${d.ownerId ? `, ${user(d.ownerId)}` : ", no owner yet"}): ${escapeMrkdwn(d.text)}`;
+      return `action item (${d.type}${d.ownerId ? `, ${user(d.ownerId)}` : ", no owner yet"}${d.dueOn ? `, due ${d.dueOn}` : ""}): ${escapeMrkdwn(d.text)}`;
+    case "action_item_done":
+      return `action item #${d.actionItemId} done: ${escapeMrkdwn(d.text)}`;
+    case "postmortem_reviewed":
+      return "the postmortem was reviewed";
+    case "impact_changed":
+      return `impact ${d.edge === "start" ? "started" : "ended"} at ${d.at.slice(0, 16).replace("T", " ")} UTC`;
     case "postmortem_exported": {
       const link = (to: { location: string; url: string | null }) => (to.url ? `<${to.url}|${escapeMrkdwn(to.location)}>` : escapeMrkdwn(to.location));
       if (d.outcome === "kept-edits" && d.regenerated) {

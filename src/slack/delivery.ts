@@ -3,6 +3,7 @@
 //
 // A handler reads what it needs, calls Slack outside any transaction, and returns the writes that
 // go with the outcome (the channel's id, the card's ts); the outbox records them after the call.
+import type { KnownBlock } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
@@ -160,10 +161,10 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity): Record
       return { result: { ts: res.ts } };
     },
 
-    /** A plain message (failure reports, replies to mentions, shift notices). */
+    /** A message (failure reports, replies to mentions, shift notices, reminders with their buttons). */
     async "slack.post"({ message }) {
-      const { channel, text, threadTs } = message.payload as { channel: string; text: string; threadTs?: string };
-      const res = await slack.chat.postMessage({ channel, text: fitMessage(text), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+      const { channel, text, threadTs, blocks } = message.payload as { channel: string; text: string; threadTs?: string; blocks?: KnownBlock[] };
+      const res = await slack.chat.postMessage({ channel, text: fitMessage(text), ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
       return { result: { ts: res.ts } };
     },
   };

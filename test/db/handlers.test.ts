@@ -9,6 +9,8 @@ import { IncidentService } from "../../src/incidents/service.ts";
 import { memoryLogger, requestLogger } from "../../src/log.ts";
 import { OnCallService } from "../../src/oncall/service.ts";
 import { PostmortemService } from "../../src/postmortem/service.ts";
+import { DEFAULT_UPDATE_CADENCE } from "../../src/reminders/plan.ts";
+import { ReminderService } from "../../src/reminders/service.ts";
 import { parseCommand, type Command } from "../../src/slack/grammar.ts";
 import { COMMANDS, runCommand } from "../../src/slack/listeners/commands/index.ts";
 import type { CommandContext } from "../../src/slack/listeners/commands/types.ts";
@@ -31,8 +33,10 @@ beforeAll(async () => {
   const escalation = new EscalationService({ db: t.db, clock, log });
   // Nobody is asked: no handler below needs a person's profile.
   const unused = createWebClient("xoxb-unused", "http://127.0.0.1:9/api/");
+  const reminders = new ReminderService({ db: t.db, clock, cadence: DEFAULT_UPDATE_CADENCE });
   services = {
-    incidents: new IncidentService({ db: t.db, clock, pager: escalation }),
+    incidents: new IncidentService({ db: t.db, clock, pager: escalation, reminders }),
+    reminders,
     escalation,
     oncall: new OnCallService({ db: t.db, clock }),
     postmortems: new PostmortemService({ db: t.db, clock }),

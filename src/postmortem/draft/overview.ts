@@ -79,8 +79,8 @@ export function keyTimesSection(a: Analysis): string {
   const out = ["| Milestone | Time | Since declared |", "| --- | --- | --- |"];
   for (const [name, at] of rows) out.push(`| ${name} | ${timeOr(at)} | ${since(a.declaredAt, at)} |`);
   out.push("");
-  out.push(`- **Time to acknowledge:** ${since(a.declaredAt, a.firstAck)}`);
-  out.push(`- **Time to mitigate:** ${since(a.declaredAt, a.mitigated)}`);
-  out.push(`- **Time to resolve:** ${since(a.declaredAt, a.resolvedAt)}`);
+  out.push(`- **Time to acknowledge** (first page → first acknowledgement): ${since(a.firstPage, a.firstAck)}`);
+  out.push(`- **Time to mitigate** (declared → monitoring): ${since(a.declaredAt, a.mitigated)}`);
+  out.push(`- **Time to resolve** (declared → resolved): ${since(a.declaredAt, a.resolvedAt)}`);
   return out.join("\n");
 }

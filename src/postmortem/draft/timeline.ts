@@ -75,8 +75,15 @@ export function describeTimelineEvent(e: PostmortemTimelineEvent, users?: UserNa
       return `The escalation policy was exhausted: every level was paged and nobody acknowledged`;
     case "action_item_added": {
       const owner = str(d.ownerId) ? `, owned by ${person(d.ownerId)}` : ", no owner yet";
-      return `${actor} added a ${text(d.type) || "new"} action item${owner}: ${text(d.text)}`;
+      const due = str(d.dueOn) ? `, due ${text(d.dueOn)}` : "";
+      return `${actor} added a ${text(d.type) || "new"} action item${owner}${due}: ${text(d.text)}`;
     }
+    case "action_item_done":
+      return `${actor} marked an action item done: ${text(d.text)}`;
+    case "postmortem_reviewed":
+      return `${actor} marked the postmortem reviewed`;
+    case "impact_changed":
+      return `${actor} said the impact ${d.edge === "start" ? "started" : "ended"} at ${formatUtc(new Date(d.at))}`;
     default: {
       // Every kind of the union is said above (this does not compile when one is missing); a
       // kind this version does not know (written by a newer one) is still shown.

@@ -7,6 +7,7 @@ import type { IncidentService } from "../../incidents/service.ts";
 import type { Logger } from "../../log.ts";
 import type { OnCallService } from "../../oncall/service.ts";
 import type { PostmortemService } from "../../postmortem/service.ts";
+import type { ReminderService } from "../../reminders/service.ts";
 import type { SlackActors } from "../actors.ts";
 import type { SlackUsers } from "../users.ts";
 
@@ -15,6 +16,7 @@ export interface Services {
   escalation: EscalationService;
   oncall: OnCallService;
   postmortems: PostmortemService;
+  reminders: ReminderService;
 }
 
 export interface ListenerContext extends Services {
