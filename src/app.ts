@@ -17,6 +17,7 @@ import { escalationModule } from "./engine/modules/escalation.ts";
 import { housekeepingModule } from "./engine/modules/housekeeping.ts";
 import { remindersModule } from "./engine/modules/reminders.ts";
 import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
+import { sloModule } from "./engine/modules/slo.ts";
 import { Outbox } from "./engine/outbox.ts";
 import { EscalationService } from "./escalation/service.ts";
 import { IncidentService } from "./incidents/service.ts";
@@ -33,6 +34,7 @@ import { loadTemplate, TemplateError } from "./postmortem/template.ts";
 import { sendDueReminders } from "./reminders/nudges.ts";
 import { ReminderService } from "./reminders/service.ts";
 import { earliestReminderAt } from "./reminders/store.ts";
+import { SloService } from "./slo/service.ts";
 import { createSlackApp, type SlackApp } from "./slack/app.ts";
 import { reportSlackFailure, slackHandlers } from "./slack/delivery.ts";
 import type { ListenerContext } from "./slack/listeners/context.ts";
@@ -151,6 +153,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
       escalationModule({ db, log, metrics }),
       shiftNoticesModule(db, log),
       remindersModule({ log, sendDue: (now) => sendDueReminders(db, now, config.UPDATE_REMINDERS), nextDueAt: () => earliestReminderAt(db) }),
+      ...(config.INCIDENT_ANNOUNCE_CHANNEL ? [sloModule(db, log, config.INCIDENT_ANNOUNCE_CHANNEL)] : []),
       housekeepingModule(db),
     ],
     tickSeconds: config.ENGINE_TICK_SECONDS,
@@ -200,6 +203,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     oncall,
     postmortems,
     reminders,
+    slo: new SloService({ db, clock }),
     users,
     actors,
     clock,

@@ -6,7 +6,7 @@
 // |---------------------------------------------------------------|-----------------------------------------------|
 // | declare, note, update, action item, page, look at an incident | any member of the workspace                   |
 // | severity, status, resolve, reopen, close, commander, roles,   | the commander, the incident's roles, admins   |
-// |   postmortem export                                           |                                               |
+// |   postmortem export and review, impact start/end              |                                               |
 // | acknowledge / escalate now a page                             | whoever it notified, the commander, admins    |
 // | add an override (at most max_override long)                   | the person who will cover, owners, admins     |
 // | remove an override                                            | whoever created it, owners, admins            |
@@ -59,7 +59,7 @@ export function mayUseBot(actor: Actor): Decision {
 }
 
 /** What a change is called in a refusal: "change the severity of INC-4". */
-export type ResponderAction = "severity" | "status" | "resolve" | "reopen" | "close" | "commander" | "role" | "postmortem_export";
+export type ResponderAction = "severity" | "status" | "resolve" | "reopen" | "close" | "commander" | "role" | "postmortem_export" | "impact";
 
 const WHAT: Record<ResponderAction, string> = {
   severity: "change its severity",
@@ -70,6 +70,7 @@ const WHAT: Record<ResponderAction, string> = {
   commander: "hand over command",
   role: "assign its roles",
   postmortem_export: "export its postmortem",
+  impact: "edit its impact window",
 };
 
 /** The incident's people in charge: its commander and roles. */

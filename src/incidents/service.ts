@@ -8,6 +8,7 @@ import { claimRequest, inTransaction, rememberResponse, type RawTx, type Tx } fr
 import { enforce, mayRespond, maySeeIncident, mayUseBot, type Actor, type ResponderAction } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import { loadAccess, loadService, serviceNames } from "../oncall/store.ts";
+import { keyTimes } from "./durations.ts";
 import type { Incident } from "./incident.ts";
 import { channelNameFor, decide, incidentRef, onlyAddsToTimeline, type Change, type IncidentState, type Severity } from "./lifecycle.ts";
 import {
@@ -268,6 +269,32 @@ export class IncidentService {
     const closed = events.find((e) => e.data.kind === "status_changed" && e.data.to === "closed");
     if (closed) out.push(postmortemExport(incident.id, `closed:${closed.id}`));
     return out;
+  }
+
+  /**
+   * `/incident impact start|end <time>`: when the impact really began or ended (for the SLO error
+   * budget), on the timeline. By the commander, the roles or admins; never in the future, and the
+   * window never ends before it starts.
+   */
+  async setImpact(target: Incident, edge: "start" | "end", at: Date, by: Actor): Promise<{ incident: Incident; startAt: Date; endAt: Date | null }> {
+    const now = this.opts.clock.now();
+    const ref = incidentRef(target.number);
+    if (at.getTime() > now.getTime()) throw new UserError("invalid_input", `${at.toISOString()} is in the future; the impact ${edge === "start" ? "starts" : "ends"} at a time that has passed (or \`now\`).`);
+    return inTransaction(this.db, async (tx) => {
+      const current = await lockIncident(tx, target.id);
+      if (!current) throw new UserError("not_found", `There is no ${ref}.`);
+      enforce(mayRespond(by, "impact", { ref, ...current }, { admins: (await loadAccess(tx))?.admins ?? [] }));
+      const times = keyTimes(await timelineOf(tx, current.id), current);
+      if (edge === "start" && times.impactEndAt && at.getTime() >= times.impactEndAt.getTime()) {
+        throw new UserError("invalid_input", `The impact of ${ref} ended at ${times.impactEndAt.toISOString()}; it cannot start at ${at.toISOString()}, after that. Set the end first: \`/incident impact end <time>\`.`);
+      }
+      if (edge === "end" && at.getTime() <= times.impactStartAt.getTime()) {
+        throw new UserError("invalid_input", `The impact of ${ref} started at ${times.impactStartAt.toISOString()}; it cannot end at ${at.toISOString()}, before that. Set the start first: \`/incident impact start <time>\`.`);
+      }
+      const [event] = await addTimelineEvents(tx, current.id, by.userId, now, [{ kind: "impact_changed", edge, at: at.toISOString() }]);
+      if (current.channelId) await enqueue(tx, [channelPost(current.id, event)], now);
+      return { incident: current, startAt: edge === "start" ? at : times.impactStartAt, endAt: edge === "end" ? at : times.impactEndAt };
+    });
   }
 
   byId(id: number): Promise<Incident | null> {

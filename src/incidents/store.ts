@@ -51,6 +51,11 @@ export async function incidentsDeclaredBefore(db: DbClient, before: Date, except
   return (await db.incident.findMany({ where: { declaredAt: { lt: before }, id: { not: exceptId } }, orderBy: { declaredAt: "desc" }, take })).map(toIncident);
 }
 
+/** A service's incidents that may have had impact since `since` (not closed before it), oldest first. */
+export async function incidentsOfServiceSince(db: DbClient, service: string, since: Date): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { service, OR: [{ closedAt: null }, { closedAt: { gte: since } }] }, orderBy: { number: "asc" } })).map(toIncident);
+}
+
 /**
  * Locks the incident's row for the transaction and reads it (by id, or by its channel): two people
  * changing one incident at once are applied one after the other, and neither change is lost.
@@ -214,6 +219,14 @@ export async function insertTimelineEvents(tx: RawTx, events: NewTimelineEvent[]
 /** An incident's whole timeline, oldest first. */
 export async function timelineOf(db: DbClient, incidentId: number): Promise<TimelineEvent[]> {
   return (await db.timelineEvent.findMany({ where: { incidentId }, orderBy: { id: "asc" } })).map(toTimelineEvent);
+}
+
+/** The timelines of these incidents, each oldest first. */
+export async function timelinesOf(db: DbClient, incidentIds: number[]): Promise<Map<number, TimelineEvent[]>> {
+  const out = new Map<number, TimelineEvent[]>(incidentIds.map((id) => [id, []]));
+  if (incidentIds.length === 0) return out;
+  for (const row of await db.timelineEvent.findMany({ where: { incidentId: { in: incidentIds } }, orderBy: { id: "asc" } })) out.get(row.incidentId)?.push(toTimelineEvent(row));
+  return out;
 }
 
 /** These events, oldest first. */

@@ -197,7 +197,7 @@ export function channelText(incident: Incident, events: TimelineEvent[], loud = 
   }
   const line = `${describeEvent(d)}`;
   if (loud) return `<!channel> :rotating_light: *${incidentRef(incident.number)}: ${line}.* Page someone else with \`/incident page\`.`;
-  const icon = d.kind === "page_acknowledged" ? ":white_check_mark:" : d.kind === "nobody_on_call" ? ":warning:" : ":pager:";
+  const icon = d.kind === "page_acknowledged" || d.kind === "action_item_done" || d.kind === "postmortem_reviewed" ? ":white_check_mark:" : d.kind === "nobody_on_call" ? ":warning:" : d.kind === "impact_changed" ? ":chart_with_downwards_trend:" : ":pager:";
   return `${icon} ${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
 }
 

@@ -12,7 +12,7 @@
 import type { Db } from "../db/client.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service } from "./rota-file.ts";
+import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, ServiceSlo } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
 
@@ -319,10 +319,16 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   for (const service of rota.services) {
     const row = serviceByName.get(service.name);
     let change: PlanChange;
+    const sloText = (slo: ServiceSlo | null | undefined) => (slo ? `SLO ${slo.objective} % over ${slo.windowSeconds / 86_400}d from ${slo.countsFrom}` : "no SLO");
+    const sloChanged = JSON.stringify(row?.slo ?? null) !== JSON.stringify(service.slo ?? null);
     if (!row) {
-      change = { kind: "service", name: service.name, action: "create", details: [`escalation policy ${service.escalationPolicy}`] };
-    } else if (row.escalationPolicy !== service.escalationPolicy) {
-      change = { kind: "service", name: service.name, action: "update", details: [`escalation policy ${row.escalationPolicy} → ${service.escalationPolicy}`] };
+      change = { kind: "service", name: service.name, action: "create", details: [`escalation policy ${service.escalationPolicy}`, ...(service.slo ? [sloText(service.slo)] : [])] };
+    } else if (row.escalationPolicy !== service.escalationPolicy || sloChanged) {
+      const details = [
+        ...(row.escalationPolicy !== service.escalationPolicy ? [`escalation policy ${row.escalationPolicy} → ${service.escalationPolicy}`] : []),
+        ...(sloChanged ? [`${sloText(row.slo)} → ${sloText(service.slo)}`] : []),
+      ];
+      change = { kind: "service", name: service.name, action: "update", details };
     } else {
       change = { kind: "service", name: service.name, action: "unchanged", details: [] };
     }
@@ -374,7 +380,7 @@ function writes(work: Work): RotaWrite {
       .map((p) => ({ create: p.change.action === "create", name: p.policy.name, levels: p.levels, repeat: p.policy.repeat })),
     services: work.services
       .filter((s) => s.change.action === "create" || s.change.action === "update")
-      .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy })),
+      .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy, slo: s.service.slo ?? null })),
     deletes: work.deletes,
     access: work.access,
   };

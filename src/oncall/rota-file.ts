@@ -27,6 +27,15 @@ export interface EscalationPolicy {
 export interface Service {
   name: string;
   escalationPolicy: string;
+  /** Its SLO, when the file gives one (`slo: { objective: 99.9, window: 30d, counts_from: sev2 }`). */
+  slo?: ServiceSlo | null;
+}
+
+/** A service's SLO: the objective (percent), its rolling window, and the lowest severity that spends budget. */
+export interface ServiceSlo {
+  objective: number;
+  windowSeconds: number;
+  countsFrom: "SEV1" | "SEV2" | "SEV3" | "SEV4";
 }
 
 /** The file's `access` section: who may do what beyond the defaults (see src/access/policy.ts). */
@@ -211,7 +220,8 @@ const RESTRICTION_KEYS = ["days", "from", "to"] as const;
 const OVERRIDE_KEYS = ["user", "from", "to"] as const;
 const POLICY_KEYS = ["levels", "repeat"] as const;
 const LEVEL_KEYS = ["notify", "escalate_after"] as const;
-const SERVICE_KEYS = ["escalation_policy"] as const;
+const SERVICE_KEYS = ["escalation_policy", "slo"] as const;
+const SLO_KEYS = ["objective", "window", "counts_from"] as const;
 
 function checkSchedule(c: Checker, name: string, raw: unknown, path: string): Schedule | undefined {
   if (!isMap(raw)) {
@@ -466,8 +476,31 @@ function checkService(c: Checker, name: string, raw: unknown, path: string, poli
     else if (!policyNames.has(p)) c.error(join(path, "escalation_policy"), `escalation policy "${p}" is not defined`);
     else policy = p;
   }
+  const slo = raw.slo === undefined || raw.slo === null ? null : checkSlo(c, raw.slo, join(path, "slo"));
   if (c.errors.length > before || !policy) return undefined;
-  return { name, escalationPolicy: policy };
+  return { name, escalationPolicy: policy, ...(slo ? { slo } : {}) };
+}
+
+/** `slo: { objective: 99.9, window: 30d, counts_from: sev2 }` (counts_from defaults to sev2). */
+function checkSlo(c: Checker, raw: unknown, path: string): ServiceSlo | null {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with objective, window and counts_from");
+    return null;
+  }
+  c.keys(raw, SLO_KEYS, path);
+  const before = c.errors.length;
+  const objective = c.required(raw, "objective", path);
+  if (objective !== undefined && (typeof objective !== "number" || !(objective > 0 && objective < 100))) {
+    c.error(join(path, "objective"), "expected a percentage above 0 and below 100, like 99.9");
+  }
+  const window = c.required(raw, "window", path);
+  const windowSeconds = window === undefined ? null : parseLongDuration(window);
+  if (window !== undefined && windowSeconds === null) c.error(join(path, "window"), "expected a duration like 30d, 4w or 24h");
+  const from = raw.counts_from ?? "sev2";
+  const m = typeof from === "string" ? /^sev([1-4])$/i.exec(from) : null;
+  if (!m) c.error(join(path, "counts_from"), "expected a severity: sev1, sev2, sev3 or sev4");
+  if (c.errors.length > before) return null;
+  return { objective: objective as number, windowSeconds: windowSeconds!, countsFrom: `SEV${m![1]}` as ServiceSlo["countsFrom"] };
 }
 
 /** A list of people and user groups (`admins`, a schedule's `owners`). */

@@ -2,10 +2,10 @@
 // shift notices sent. The only file that reads or writes them. Every function takes a Prisma
 // client or a transaction client, so callers choose the transaction. Rows are turned into the
 // pure types of schedule.ts and rota-file.ts.
-import type { Prisma } from "../db/client.ts";
+import { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service, type ServiceSlo } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
@@ -129,7 +129,24 @@ export async function loadPolicy(db: DbClient, name: string): Promise<Escalation
 
 export async function loadService(db: DbClient, name: string): Promise<Service | null> {
   const row = await db.service.findUnique({ where: { name } });
-  return row ? { name: row.name, escalationPolicy: row.escalationPolicy } : null;
+  return row ? { name: row.name, escalationPolicy: row.escalationPolicy, slo: sloFromJson(row.slo) } : null;
+}
+
+/** A service's SLO as stored (null: none). */
+function sloFromJson(value: Prisma.JsonValue | null): ServiceSlo | null {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.objective !== "number" || typeof v.windowSeconds !== "number" || typeof v.countsFrom !== "string") return null;
+  return { objective: v.objective, windowSeconds: v.windowSeconds, countsFrom: v.countsFrom as ServiceSlo["countsFrom"] };
+}
+
+/** The services that have an SLO, by name. */
+export async function servicesWithSlo(db: DbClient): Promise<{ name: string; slo: ServiceSlo }[]> {
+  const rows = await db.service.findMany({ where: { slo: { not: Prisma.DbNull } }, orderBy: { name: "asc" } });
+  return rows.flatMap((r) => {
+    const slo = sloFromJson(r.slo);
+    return slo ? [{ name: r.name, slo }] : [];
+  });
 }
 
 async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
@@ -256,7 +273,7 @@ export async function recordShiftNotice(tx: Tx, scheduleName: string, userId: st
 export interface StoredRota {
   schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[] }[];
   policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
-  services: { name: string; escalationPolicy: string }[];
+  services: { name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
   /** The overrides from the file, of the schedules named. */
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
@@ -288,7 +305,7 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
       overrides: overrides.filter((o) => o.scheduleId === r.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
     })),
     escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
-    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy, slo: sloFromJson(r.slo) })),
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
     access,
   };
@@ -310,7 +327,7 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
   return {
     schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners) })),
     policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
-    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy, slo: sloFromJson(r.slo) })),
     fileOverrides,
     access,
   };
@@ -326,7 +343,7 @@ export async function overrideCountsBySource(db: DbClient, scheduleIds: number[]
 export interface RotaWrite {
   schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
-  services: { create: boolean; name: string; escalationPolicy: string }[];
+  services: { create: boolean; name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
   deletes: { schedules: string[]; policies: string[]; services: string[] };
   access: Access | null;
 }
@@ -352,7 +369,7 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     else await tx.escalationPolicy.update({ where: { name: p.name }, data });
   }
   for (const s of w.services) {
-    const data = { escalationPolicy: s.escalationPolicy, updatedAt: now };
+    const data = { escalationPolicy: s.escalationPolicy, slo: s.slo ? (s.slo as unknown as Prisma.InputJsonValue) : Prisma.DbNull, updatedAt: now };
     if (s.create) await tx.service.create({ data: { name: s.name, ...data } });
     else await tx.service.update({ where: { name: s.name }, data });
   }

@@ -8,6 +8,7 @@ import type { Logger } from "../../log.ts";
 import type { OnCallService } from "../../oncall/service.ts";
 import type { PostmortemService } from "../../postmortem/service.ts";
 import type { ReminderService } from "../../reminders/service.ts";
+import type { SloService } from "../../slo/service.ts";
 import type { SlackActors } from "../actors.ts";
 import type { SlackUsers } from "../users.ts";
 
@@ -17,6 +18,7 @@ export interface Services {
   oncall: OnCallService;
   postmortems: PostmortemService;
   reminders: ReminderService;
+  slo: SloService;
 }
 
 export interface ListenerContext extends Services {

@@ -1,12 +1,15 @@
 // Interactions on messages: the card's buttons and menu, and the page buttons. Each is
 // acknowledged at once; what the click did (or why it could not) is answered to that person only.
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
+import type { View } from "@slack/types";
 import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
 import { handle, type Reply } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, severityMenu, statusButton, type ClickContext } from "./incident.ts";
 import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
+import { postUpdateForm, snoozeButton } from "./reminders.ts";
+import { REMINDER_ACTIONS } from "../../../reminders/views.ts";
 
 type Click = (raw: string | undefined, ctx: ClickContext) => Promise<Reply | null>;
 
@@ -37,17 +40,23 @@ export function registerActions(app: App, services: ListenerContext): void {
   listen(ACTIONS.severity, severityMenu, NO_CHANGE, option);
   listen(PAGE_ACTIONS.acknowledge, acknowledgeButton, PAGE_APOLOGY, button);
   listen(PAGE_ACTIONS.escalate, escalateButton, PAGE_APOLOGY, button);
+  listen(REMINDER_ACTIONS.snooze, snoozeButton, NO_CHANGE, button);
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client, context }) => {
-    const log = requestLogOf(context, services.log);
-    await ack();
-    try {
-      const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
-      const view = await actionItemForm(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
-      if (view) await client.views.open({ trigger_id: body.trigger_id, view });
-    } catch (err) {
-      log.bind({ outcome: "error" });
-      log.error(`could not open the action item form: ${(err as Error).message}`);
-    }
-  });
+  /** A button that opens a form. */
+  function opens(actionId: string, form: (raw: string | undefined, ctx: ClickContext) => Promise<View | null>, what: string) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context }) => {
+      const log = requestLogOf(context, services.log);
+      await ack();
+      try {
+        const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
+        const view = await form(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
+        if (view) await client.views.open({ trigger_id: body.trigger_id, view });
+      } catch (err) {
+        log.bind({ outcome: "error" });
+        log.error(`could not open the ${what} form: ${(err as Error).message}`);
+      }
+    });
+  }
+  opens(ACTIONS.addActionItem, actionItemForm, "action item");
+  opens(REMINDER_ACTIONS.postUpdate, postUpdateForm, "status update");
 }

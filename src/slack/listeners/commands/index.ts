@@ -10,6 +10,7 @@ import * as incident from "./incident.ts";
 import * as oncall from "./oncall.ts";
 import * as paging from "./paging.ts";
 import * as postmortem from "./postmortem.ts";
+import * as slo from "./slo.ts";
 import type { CommandContext, CommandHandler, CommandHandlers, Verb } from "./types.ts";
 export type { CommandContext } from "./types.ts";
 
@@ -36,7 +37,11 @@ export const COMMANDS: CommandHandlers = {
   ack: paging.ack,
   action: postmortem.action,
   actions: postmortem.actions,
+  "action-done": postmortem.actionDone,
   postmortem: postmortem.postmortem,
+  "postmortem-reviewed": postmortem.postmortemReviewed,
+  impact: slo.impact,
+  slo: slo.slo,
 };
 
 /** Runs the handler of a parsed command (the form excepted). */
