@@ -8,6 +8,7 @@ import { oncallCommand } from "./oncall.ts";
 import { outboxCommand } from "./outbox.ts";
 import { postmortemCommand } from "./postmortem.ts";
 import { rotaCommand } from "./rota.ts";
+import { sloCommand } from "./slo.ts";
 
 export const USAGE = `Usage: incident-bot <command>
 
@@ -30,6 +31,9 @@ Commands:
   postmortem export INC-<n>
              write the draft and export it to the wiki (updates the same document; once people
              edited it, the draft goes next to it)
+  slo [service] [--json]
+             error budgets: objective, window, budget, spent, remaining, the incidents that
+             spent it, the burn rate over the last 1 h and 6 h
   outbox list [--failed]
              the messages not delivered yet (or only those that failed for good)
   outbox retry <id|--failed>
@@ -70,6 +74,8 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
       return postmortemCommand(rest, io);
     case "outbox":
       return outboxCommand(rest);
+    case "slo":
+      return sloCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

@@ -13,7 +13,7 @@ import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, postmortemExport } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, postmortemVersionOf, recordPostmortem, recordPostmortemReviewed, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
-import { loadAccess } from "../oncall/store.ts";
+import { loadAccess, loadService } from "../oncall/store.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
 import { ExportError, postmortemSlug, type ExportedDocument, type PostmortemExporter } from "./export/exporter.ts";
 import { actionItemsOf, completeActionItem, createActionItem, lockActionItem } from "./store.ts";
@@ -133,8 +133,10 @@ export async function postmortemInput(db: DbClient, incidentId: number, now: Dat
     .filter((i) => !i.private && ((incident.service && i.service === incident.service) || similarTitles(i.title, incident.title)))
     .slice(0, 10)
     .map((i) => ({ number: i.number, title: i.title, severity: i.severity, declaredAt: i.declaredAt, url: i.postmortemUrl }));
+  const service = incident.service ? await loadService(db, incident.service) : null;
   return {
     incident,
+    slo: service?.slo ? { service: service.name, ...service.slo } : null,
     timeline: timeline.map((e) => ({ id: e.id, actorId: e.actorId, occurredAt: e.occurredAt, data: e.data })),
     actionItems: actionItems.map((a) => ({ text: a.text, ownerId: a.ownerId, type: a.type, createdAt: a.createdAt })),
     relatedIncidents: related,
