@@ -129,7 +129,13 @@ export async function loadPolicy(db: DbClient, name: string): Promise<Escalation
 
 export async function loadService(db: DbClient, name: string): Promise<Service | null> {
   const row = await db.service.findUnique({ where: { name } });
-  return row ? { name: row.name, escalationPolicy: row.escalationPolicy, slo: sloFromJson(row.slo) } : null;
+  return row ? serviceOf(row) : null;
+}
+
+/** A service as the rota file says it (`slo` only when it has one). */
+function serviceOf(row: { name: string; escalationPolicy: string; slo: Prisma.JsonValue | null }): Service {
+  const slo = sloFromJson(row.slo);
+  return { name: row.name, escalationPolicy: row.escalationPolicy, ...(slo ? { slo } : {}) };
 }
 
 /** A service's SLO as stored (null: none). */
@@ -305,7 +311,7 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
       overrides: overrides.filter((o) => o.scheduleId === r.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
     })),
     escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
-    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy, slo: sloFromJson(r.slo) })),
+    services: services.map(serviceOf),
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
     access,
   };

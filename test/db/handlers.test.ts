@@ -70,7 +70,7 @@ const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
-    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "actions", "postmortem"];
+    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "action-done", "actions", "postmortem", "postmortem-reviewed", "impact", "slo"];
     expect(Object.keys(COMMANDS).sort()).toEqual(verbs.sort());
   });
 

@@ -83,7 +83,7 @@ describe("rota apply", () => {
         "    + override U0ERIN0005 2026-03-07T23:00:00.000Z → 2026-03-08T16:00:00.000Z",
         "+ schedule platform-secondary: America/New_York, 2 layers, 0 overrides",
         "+ policy platform: 2 levels, repeat 2",
-        "+ service checkout: escalation policy platform",
+        "+ service checkout: escalation policy platform; SLO 99.9 % over 30d from SEV2",
         "",
         "Plan: 4 to create, 0 to update, 0 to delete.",
       ].join("\n"),
@@ -92,7 +92,7 @@ describe("rota apply", () => {
     // Read back, the stored schedules are the file's (layers as the Layer type, overrides as instants).
     for (const s of rota.schedules) expect(await loadSchedule(t.db, s.name)).toEqual(s);
     expect(await loadPolicy(t.db, "platform")).toEqual(rota.escalationPolicies[0]);
-    expect(await loadService(t.db, "checkout")).toEqual({ name: "checkout", escalationPolicy: "platform" });
+    expect(await loadService(t.db, "checkout")).toEqual({ name: "checkout", escalationPolicy: "platform", slo: { objective: 99.9, windowSeconds: 30 * 86_400, countsFrom: "SEV2" } });
     expect(await loadPolicy(t.db, "nope")).toBeNull();
     expect(await loadService(t.db, "nope")).toBeNull();
     expect(await loadSchedule(t.db, "nope")).toBeNull();
