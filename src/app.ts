@@ -34,6 +34,7 @@ import { loadTemplate, TemplateError } from "./postmortem/template.ts";
 import { sendDueReminders } from "./reminders/nudges.ts";
 import { ReminderService } from "./reminders/service.ts";
 import { earliestReminderAt } from "./reminders/store.ts";
+import { ReportService } from "./report/service.ts";
 import { SloService } from "./slo/service.ts";
 import { createSlackApp, type SlackApp } from "./slack/app.ts";
 import { reportSlackFailure, slackHandlers } from "./slack/delivery.ts";
@@ -204,6 +205,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     postmortems,
     reminders,
     slo: new SloService({ db, clock }),
+    reports: new ReportService({ db, clock }),
     users,
     actors,
     clock,

@@ -7,6 +7,7 @@ import { doctorCommand } from "./doctor.ts";
 import { oncallCommand } from "./oncall.ts";
 import { outboxCommand } from "./outbox.ts";
 import { postmortemCommand } from "./postmortem.ts";
+import { reportCommand } from "./report.ts";
 import { rotaCommand } from "./rota.ts";
 import { sloCommand } from "./slo.ts";
 
@@ -34,6 +35,9 @@ Commands:
   slo [service] [--json]
              error budgets: objective, window, budget, spent, remaining, the incidents that
              spent it, the burn rate over the last 1 h and 6 h
+  report [--from <date>] [--to <date>] [--by severity|service|commander] [--json|--csv]
+             incident metrics (default: the last 30 days): incidents declared, median and p90
+             time to acknowledge, mitigate and resolve, pages, each person's on-call load
   outbox list [--failed]
              the messages not delivered yet (or only those that failed for good)
   outbox retry <id|--failed>
@@ -76,6 +80,8 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
       return outboxCommand(rest);
     case "slo":
       return sloCommand(rest, io);
+    case "report":
+      return reportCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

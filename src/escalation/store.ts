@@ -171,3 +171,15 @@ export async function notifiedBy(tx: DbClient, pageId: number): Promise<string[]
 export async function countPagesBy(tx: DbClient, pagedById: string, since: Date): Promise<number> {
   return tx.page.count({ where: { pagedById, createdAt: { gt: since } } });
 }
+
+/** The pages of these incidents, oldest first (the incident metrics). */
+export async function pagesOfIncidents(db: DbClient, incidentIds: number[]): Promise<PageRow[]> {
+  if (incidentIds.length === 0) return [];
+  return (await db.page.findMany({ where: { incidentId: { in: incidentIds } }, orderBy: { id: "asc" } })).map(toPageRow);
+}
+
+/** Everyone these pages notified, and when (one row per person per step). */
+export async function notificationsOfPages(db: DbClient, pageIds: number[]): Promise<{ pageId: number; userId: string; notifiedAt: Date }[]> {
+  if (pageIds.length === 0) return [];
+  return db.pageNotification.findMany({ where: { pageId: { in: pageIds } }, select: { pageId: true, userId: true, notifiedAt: true }, orderBy: { id: "asc" } });
+}

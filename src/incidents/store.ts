@@ -56,6 +56,11 @@ export async function incidentsOfServiceSince(db: DbClient, service: string, sin
   return (await db.incident.findMany({ where: { service, OR: [{ closedAt: null }, { closedAt: { gte: since } }] }, orderBy: { number: "asc" } })).map(toIncident);
 }
 
+/** Incidents declared in [from, to), oldest first (the incident metrics). */
+export async function incidentsDeclaredBetween(db: DbClient, from: Date, to: Date): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { declaredAt: { gte: from, lt: to } }, orderBy: { number: "asc" } })).map(toIncident);
+}
+
 /**
  * Locks the incident's row for the transaction and reads it (by id, or by its channel): two people
  * changing one incident at once are applied one after the other, and neither change is lost.

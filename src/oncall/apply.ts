@@ -12,11 +12,11 @@
 import type { Db } from "../db/client.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, ServiceSlo } from "./rota-file.ts";
+import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, ServiceSlo, WorkingHours } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
 
-export type ChangeKind = "schedule" | "policy" | "service" | "access";
+export type ChangeKind = "schedule" | "policy" | "service" | "access" | "settings";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
 export type ChangeAction = "create" | "update" | "unchanged" | "delete" | "keep";
 
@@ -117,6 +117,8 @@ interface Work {
   plan: Plan;
   /** The access section to write, when the file has one and it differs. */
   access: Access | null;
+  /** The working hours to write, when the file gives them and they differ. */
+  workingHours: WorkingHours | null;
   schedules: ScheduleWork[];
   policies: Array<{ change: PlanChange; policy: EscalationPolicy; levels: EscalationLevel[] }>;
   services: Array<{ change: PlanChange; service: Service }>;
@@ -187,13 +189,13 @@ function makePlan(changes: PlanChange[], prune: boolean): Plan {
 
 async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   checkRota(rota);
-  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess } = await readStoredRota(
+  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess, workingHours: storedHours } = await readStoredRota(
     db,
     rota.schedules.map((s) => s.name),
   );
 
   const changes: PlanChange[] = [];
-  const work: Omit<Work, "plan" | "access"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
+  const work: Omit<Work, "plan" | "access" | "workingHours"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
 
   // Schedules
   const scheduleByName = new Map(scheduleRows.map((r) => [r.name, r]));
@@ -357,7 +359,17 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
     if (action !== "unchanged") access = rota.access;
   }
 
-  return { ...work, access, plan: makePlan(changes, prune) };
+  // Working hours: replaced by the file's when it gives them; kept otherwise.
+  let workingHours: WorkingHours | null = null;
+  if (rota.workingHours) {
+    const text = (w: WorkingHours) => `${w.days.join(",")} ${w.from}–${w.to}`;
+    const same = storedHours !== null && text(storedHours) === text(rota.workingHours);
+    const action: ChangeAction = !storedHours ? "create" : same ? "unchanged" : "update";
+    changes.push({ kind: "settings", name: "working_hours", action, details: [storedHours && !same ? `${text(storedHours)} → ${text(rota.workingHours)}` : text(rota.workingHours)] });
+    if (action !== "unchanged") workingHours = rota.workingHours;
+  }
+
+  return { ...work, access, workingHours, plan: makePlan(changes, prune) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,6 +395,7 @@ function writes(work: Work): RotaWrite {
       .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy, slo: s.service.slo ?? null })),
     deletes: work.deletes,
     access: work.access,
+    workingHours: work.workingHours,
   };
 }
 

@@ -49,6 +49,21 @@ export interface Access {
 /** Without an `access` section: no admins, no owners, overrides of at most 14 days. */
 export const DEFAULT_MAX_OVERRIDE_SECONDS = 14 * 86_400;
 
+/**
+ * When people work, for the incident metrics' "pages outside working hours": the days and the
+ * wall-clock hours, read in each person's own time zone. Without `working_hours`: Monday to
+ * Friday, 09:00 to 18:00.
+ */
+export interface WorkingHours {
+  days: Weekday[];
+  /** "HH:MM", inclusive. */
+  from: string;
+  /** "HH:MM", exclusive; after `from`. */
+  to: string;
+}
+
+export const DEFAULT_WORKING_HOURS: WorkingHours = { days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" };
+
 export interface Rota {
   schedules: Schedule[];
   escalationPolicies: EscalationPolicy[];
@@ -57,6 +72,8 @@ export interface Rota {
   owners: Record<string, string[]>;
   /** The access section, or null when the file has none (what is stored is then kept). */
   access: Access | null;
+  /** The file's `working_hours`, or null/absent when it has none (what is stored is then kept). */
+  workingHours?: WorkingHours | null;
 }
 
 export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: string[] };
@@ -211,7 +228,8 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access"] as const;
+const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "working_hours"] as const;
+const WORKING_HOURS_KEYS = ["days", "from", "to"] as const;
 const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners"] as const;
 const ACCESS_KEYS = ["admins", "max_override"] as const;
 const LAYER_KEYS = ["name", "members", "rotation", "restrictions"] as const;
@@ -532,6 +550,40 @@ function checkAccess(c: Checker, raw: unknown): Access | null {
   return access;
 }
 
+/** `working_hours: { days: [mon, tue, wed, thu, fri], from: "09:00", to: "18:00" }` (each key defaults to that). */
+function checkWorkingHours(c: Checker, raw: unknown): WorkingHours | null {
+  if (raw === undefined || raw === null) return null;
+  const path = "working_hours";
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with days, from and to");
+    return null;
+  }
+  c.keys(raw, WORKING_HOURS_KEYS, path);
+  const before = c.errors.length;
+  let days = DEFAULT_WORKING_HOURS.days;
+  if (raw.days !== undefined && raw.days !== null) {
+    const list = c.list(raw.days, join(path, "days"), "a list of weekdays like [mon, tue]");
+    if (list && list.length === 0) c.error(join(path, "days"), "must not be empty");
+    const picked: Weekday[] = [];
+    list?.forEach((d, i) => {
+      const day = parseWeekday(d);
+      if (day) picked.push(day);
+      else c.error(`${path}.days[${i}]`, `unknown weekday ${describe(d)} (expected mon, tue, wed, thu, fri, sat or sun)`);
+    });
+    days = WEEKDAYS.filter((d) => picked.includes(d));
+  }
+  const times = { from: DEFAULT_WORKING_HOURS.from, to: DEFAULT_WORKING_HOURS.to };
+  for (const key of ["from", "to"] as const) {
+    const v = raw[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string" || parseHHMM(v) === null) c.error(join(path, key), "expected a time like 09:00 (HH:MM, 00:00 to 23:59)");
+    else times[key] = v;
+  }
+  if (c.errors.length === before && parseHHMM(times.to)! <= parseHHMM(times.from)!) c.error(join(path, "to"), `must be after from (${times.from})`);
+  if (c.errors.length > before) return null;
+  return { days, ...times };
+}
+
 /** Validate an already-parsed rota value (the result of YAML/JSON parsing). */
 export function validateRota(data: unknown): RotaParseResult {
   const c = new Checker();
@@ -560,6 +612,7 @@ export function validateRota(data: unknown): RotaParseResult {
     }
   }
   const access = checkAccess(c, data.access);
+  const workingHours = checkWorkingHours(c, data.working_hours);
   const escalationPolicies: EscalationPolicy[] = [];
   for (const [name, raw] of policyEntries) {
     const p = checkPolicy(c, name, raw, `escalation_policies.${name}`, scheduleNames);
@@ -571,7 +624,7 @@ export function validateRota(data: unknown): RotaParseResult {
     if (s) services.push(s);
   }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access } };
+  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access, ...(workingHours ? { workingHours } : {}) } };
 }
 
 /**

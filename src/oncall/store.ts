@@ -1,12 +1,13 @@
 // On-call's tables: schedules (with their overrides), escalation policies, services, and the
-// shift notices sent. The only file that reads or writes them. Every function takes a Prisma
+// shift notices sent, and the rota's settings (working hours). The only file that reads or writes them. Every function takes a Prisma
 // client or a transaction client, so callers choose the transaction. Rows are turned into the
 // pure types of schedule.ts and rota-file.ts.
 import { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service, type ServiceSlo } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service, type ServiceSlo, type WorkingHours } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
+import { WEEKDAYS, type Weekday } from "./zoned.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
 
@@ -284,6 +285,8 @@ export interface StoredRota {
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
   access: Access | null;
+  /** The working hours last applied (null: never, the default applies). */
+  workingHours: WorkingHours | null;
 }
 
 /**
@@ -319,11 +322,12 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */
 export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
-  const [schedules, policies, services, access] = await Promise.all([
+  const [schedules, policies, services, access, workingHours] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
     loadAccess(db),
+    storedWorkingHours(db),
   ]);
   const fileOverrides = await db.scheduleOverride.findMany({
     where: { source: "file", scheduleId: { in: schedules.filter((r) => fileSchedules.includes(r.name)).map((r) => r.id) } },
@@ -336,6 +340,7 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy, slo: sloFromJson(r.slo) })),
     fileOverrides,
     access,
+    workingHours,
   };
 }
 
@@ -352,6 +357,8 @@ export interface RotaWrite {
   services: { create: boolean; name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
   deletes: { schedules: string[]; policies: string[]; services: string[] };
   access: Access | null;
+  /** The working hours to write, when the file gives them and they differ. */
+  workingHours?: WorkingHours | null;
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
@@ -386,6 +393,18 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     const data = { admins: w.access.admins as Prisma.InputJsonValue, maxOverrideSeconds: w.access.maxOverrideSeconds, updatedAt: now };
     await tx.rotaAccess.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
   }
+  if (w.workingHours) {
+    const data = { workingHours: w.workingHours as unknown as Prisma.InputJsonValue, updatedAt: now };
+    await tx.rotaSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+  }
+}
+
+/** The working hours last applied from a rota file (null: never; the default then applies). */
+export async function storedWorkingHours(db: DbClient): Promise<WorkingHours | null> {
+  const row = await db.rotaSettings.findUnique({ where: { id: 1 } });
+  const v = row?.workingHours as { days?: unknown; from?: unknown; to?: unknown } | null | undefined;
+  if (!v || !Array.isArray(v.days) || typeof v.from !== "string" || typeof v.to !== "string") return null;
+  return { days: v.days.filter((d): d is Weekday => typeof d === "string" && (WEEKDAYS as readonly string[]).includes(d)), from: v.from, to: v.to };
 }
 
 function principalsFromJson(value: Prisma.JsonValue): string[] {

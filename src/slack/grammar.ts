@@ -29,7 +29,8 @@ export type Command =
   | { verb: "postmortem"; export: boolean; incident: number | null }
   | { verb: "postmortem-reviewed"; incident: number | null }
   | { verb: "impact"; edge: "start" | "end"; at: string; incident: number | null }
-  | { verb: "slo"; service: string | null };
+  | { verb: "slo"; service: string | null }
+  | { verb: "stats"; period: "7d" | "30d" | "90d" };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -57,13 +58,14 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident postmortem reviewed", "say the postmortem was reviewed (stops the review reminder)"],
   ["/incident impact <start|end> <time>", "when the impact really began or ended, for the SLO error budget (`now`, `2026-03-01T09:40Z`, or `2026-03-01T09:40` in UTC). Example: `/incident impact start 2026-03-01T09:40Z`"],
   ["/incident slo [service]", "a service's SLO: its error budget, what is left, the incidents that spent it, the burn rate"],
+  ["/incident stats [7d|30d|90d]", "incident metrics over the last 7, 30 (default) or 90 days: incidents declared, median and p90 time to acknowledge, mitigate and resolve, pages, on-call load (only you see it)"],
   ["/incident list", "the open incidents"],
   ["/incident show", "this incident's card"],
   ["/incident timeline", "this incident's timeline"],
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "action", "actions", "postmortem", "impact", "slo", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "action", "actions", "postmortem", "impact", "slo", "stats", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -312,6 +314,13 @@ export function parseCommand(text: string): ParseResult {
     case "slo": {
       if (args.length > 1) return { ok: false, error: "`/incident slo` takes one service name: `/incident slo checkout`." };
       return { ok: true, command: { verb: "slo", service: args[0] ?? null } };
+    }
+    case "stats": {
+      const period = (args[0] ?? "30d").toLowerCase();
+      if (args.length > 1 || (period !== "7d" && period !== "30d" && period !== "90d")) {
+        return { ok: false, error: "`/incident stats` takes a period: `7d`, `30d` (the default) or `90d`, e.g. `/incident stats 7d`." };
+      }
+      return { ok: true, command: { verb: "stats", period } };
     }
     case "ack":
     case "acknowledge": {

@@ -11,6 +11,7 @@ import { OnCallService } from "../../src/oncall/service.ts";
 import { PostmortemService } from "../../src/postmortem/service.ts";
 import { DEFAULT_UPDATE_CADENCE } from "../../src/reminders/plan.ts";
 import { ReminderService } from "../../src/reminders/service.ts";
+import { ReportService } from "../../src/report/service.ts";
 import { SloService } from "../../src/slo/service.ts";
 import { parseCommand, type Command } from "../../src/slack/grammar.ts";
 import { COMMANDS, runCommand } from "../../src/slack/listeners/commands/index.ts";
@@ -39,6 +40,7 @@ beforeAll(async () => {
     incidents: new IncidentService({ db: t.db, clock, pager: escalation, reminders }),
     reminders,
     slo: new SloService({ db: t.db, clock }),
+    reports: new ReportService({ db: t.db, clock }),
     escalation,
     oncall: new OnCallService({ db: t.db, clock }),
     postmortems: new PostmortemService({ db: t.db, clock }),

@@ -8,6 +8,7 @@ import type { Logger } from "../../log.ts";
 import type { OnCallService } from "../../oncall/service.ts";
 import type { PostmortemService } from "../../postmortem/service.ts";
 import type { ReminderService } from "../../reminders/service.ts";
+import type { ReportService } from "../../report/service.ts";
 import type { SloService } from "../../slo/service.ts";
 import type { SlackActors } from "../actors.ts";
 import type { SlackUsers } from "../users.ts";
@@ -19,6 +20,7 @@ export interface Services {
   postmortems: PostmortemService;
   reminders: ReminderService;
   slo: SloService;
+  reports: ReportService;
 }
 
 export interface ListenerContext extends Services {

@@ -11,6 +11,7 @@ import * as oncall from "./oncall.ts";
 import * as paging from "./paging.ts";
 import * as postmortem from "./postmortem.ts";
 import * as slo from "./slo.ts";
+import * as stats from "./stats.ts";
 import type { CommandContext, CommandHandler, CommandHandlers, Verb } from "./types.ts";
 export type { CommandContext } from "./types.ts";
 
@@ -42,6 +43,7 @@ export const COMMANDS: CommandHandlers = {
   "postmortem-reviewed": postmortem.postmortemReviewed,
   impact: slo.impact,
   slo: slo.slo,
+  stats: stats.stats,
 };
 
 /** Runs the handler of a parsed command (the form excepted). */
