@@ -18,6 +18,7 @@ import {
   loadSchedule,
   loadService,
   removeOverride,
+  storedWorkingHours,
 } from "../../src/oncall/store.ts";
 import { UserError } from "../../src/errors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
@@ -415,5 +416,20 @@ describe("the store", () => {
     expect(removed).toMatchObject({ id, schedule: "platform-primary", user: "U0BOB00002", source: "slack" });
     await expect(removeOverride(t.db, id)).rejects.toThrow(`There is no override ${id}.`);
     expect(await t.db.scheduleOverride.count()).toBe(before);
+  });
+
+  it("working_hours: planned, applied once, kept when a later file has none", async () => {
+    await t.db.rotaSettings.deleteMany();
+    expect(await storedWorkingHours(t.db)).toBeNull();
+    const withHours = variant((doc) => (doc.working_hours = { days: ["mon", "tue", "wed", "thu"], from: "08:00", to: "16:30" }));
+    expect(formatPlan(await planRota(t.db, withHours))).toContain("+ settings working_hours: mon,tue,wed,thu 08:00–16:30");
+    await applyRota(t.db, withHours);
+    expect(await storedWorkingHours(t.db)).toEqual({ days: ["mon", "tue", "wed", "thu"], from: "08:00", to: "16:30" });
+    expect((await planRota(t.db, withHours)).hasChanges).toBe(false);
+    const later = variant((doc) => (doc.working_hours = { to: "17:00" }));
+    expect(formatPlan(await planRota(t.db, later))).toContain("~ settings working_hours: mon,tue,wed,thu 08:00–16:30 → mon,tue,wed,thu,fri 09:00–17:00");
+    await applyRota(t.db, example()); // no working_hours: what is stored is kept
+    expect((await storedWorkingHours(t.db))?.to).toBe("16:30");
+    await t.db.rotaSettings.deleteMany();
   });
 });
