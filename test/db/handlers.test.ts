@@ -72,8 +72,13 @@ const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
-    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "action-done", "actions", "postmortem", "postmortem-reviewed", "impact", "slo"];
+    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "action-done", "actions", "postmortem", "postmortem-reviewed", "impact", "slo", "stats"];
     expect(Object.keys(COMMANDS).sort()).toEqual(verbs.sort());
+  });
+
+  it("stats refuses guests (it would say what incidents there were)", async () => {
+    await expect(runCommand(parsed("stats 7d"), ctx({ actor: member("U0GUEST001", { guest: true }) }))).rejects.toThrow(/Guests cannot act on incidents here/);
+    expect((await runCommand(parsed("stats"), ctx())).text).toMatch(/^\*Incident metrics\*, /);
   });
 
   it("declare answers with the incident and its channel; the same request again says it was already declared", async () => {

@@ -86,6 +86,11 @@ describe("/incident grammar", () => {
     expect(err("impact begin now")).toMatch(/Say when the impact began or ended/);
     expect(ok("slo checkout")).toEqual({ verb: "slo", service: "checkout" });
     expect(ok("slo")).toEqual({ verb: "slo", service: null });
+    expect(ok("stats")).toEqual({ verb: "stats", period: "30d" });
+    expect(ok("stats 7D")).toEqual({ verb: "stats", period: "7d" });
+    expect(ok("stats 90d")).toEqual({ verb: "stats", period: "90d" });
+    expect(err("stats 14d")).toMatch(/takes a period: `7d`, `30d` \(the default\) or `90d`/);
+    expect(err("stats 7d extra")).toMatch(/takes a period/);
     expect(ok("action Write the runbook")).toMatchObject({ text: "Write the runbook", ownerId: null, type: "prevent" });
     expect(err("action Blame Bob type:blame")).toMatch(/not a type/);
     expect(ok("postmortem")).toEqual({ verb: "postmortem", export: false, incident: null });
