@@ -3,6 +3,8 @@
 // auth circuit, readiness, metrics, and the Slack adapter. The only place that knows how the parts fit.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
+import { integrationEndpoint } from "./alerts/http.ts";
+import { AlertService } from "./alerts/service.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { ConfigError } from "./config.ts";
@@ -14,6 +16,7 @@ import { AuthCircuit } from "./engine/circuit.ts";
 import { Engine } from "./engine/engine.ts";
 import { readinessChecker, type Readiness } from "./engine/health.ts";
 import { escalationModule } from "./engine/modules/escalation.ts";
+import { heartbeatsModule } from "./engine/modules/heartbeats.ts";
 import { housekeepingModule } from "./engine/modules/housekeeping.ts";
 import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
 import { Outbox } from "./engine/outbox.ts";
@@ -121,6 +124,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     pager: escalation,
   });
   const oncall = new OnCallService({ db, clock });
+  const alerts = new AlertService({ db, clock, log, escalation, incidents, metrics });
   const postmortems = new PostmortemService({ db, clock });
 
   const circuit: AuthCircuit = new AuthCircuit({ probe: async () => void (await identity.check()), authErrorOf: slackAuthError, clock, log, onClose: () => outbox.kick() });
@@ -141,7 +145,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const engine = new Engine({
     clock,
     log,
-    modules: [escalationModule({ db, log, metrics }), shiftNoticesModule(db, log), housekeepingModule(db)],
+    modules: [escalationModule({ db, log, metrics }), heartbeatsModule(alerts, log), shiftNoticesModule(db, log), housekeepingModule(db)],
     tickSeconds: config.ENGINE_TICK_SECONDS,
     onWork: () => outbox.kick(),
     beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
@@ -188,6 +192,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     escalation,
     oncall,
     postmortems,
+    alerts,
     users,
     actors,
     clock,
@@ -201,6 +206,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     slackApiUrl: config.SLACK_API_URL,
     identity,
     health: serveHealth,
+    integrations: integrationEndpoint({ db, clock, alerts, log, metrics }),
     healthPort: config.PORT,
     log,
     metrics,

@@ -5,6 +5,7 @@ import { configuredLogger, openRuntime } from "../runtime.ts";
 import { guard, processIo, type CliIo } from "./args.ts";
 import { doctorCommand } from "./doctor.ts";
 import { oncallCommand } from "./oncall.ts";
+import { integrationCommand } from "./integration.ts";
 import { outboxCommand } from "./outbox.ts";
 import { postmortemCommand } from "./postmortem.ts";
 import { rotaCommand } from "./rota.ts";
@@ -30,6 +31,11 @@ Commands:
   postmortem export INC-<n>
              write the draft and export it to the wiki (updates the same document; once people
              edited it, the draft goes next to it)
+  integration token <name>
+             print a new token for an integration of the rota file (only line on stdout; the
+             previous token stops working); only its hash is stored
+  integration list
+             the integrations applied, their URL path and whether each has a token
   outbox list [--failed]
              the messages not delivered yet (or only those that failed for good)
   outbox retry <id|--failed>
@@ -70,6 +76,9 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
       return postmortemCommand(rest, io);
     case "outbox":
       return outboxCommand(rest);
+    case "integration":
+    case "integrations":
+      return integrationCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -7,7 +7,10 @@ import type { FrozenPolicy, PageState } from "./steps.ts";
 
 export interface PageRow {
   id: number;
-  incidentId: number;
+  /** Null for a page started by alerts, until an incident is declared from them. */
+  incidentId: number | null;
+  /** The alert group the page is for, when alerts started it. */
+  alertGroupId: number | null;
   target: string;
   policy: FrozenPolicy;
   message: string | null;
@@ -28,7 +31,8 @@ export function toPageRow(row: Omit<PageRow, "policy" | "state"> & { policy: Pri
 
 interface RawPage {
   id: number;
-  incident_id: number;
+  incident_id: number | null;
+  alert_group_id: number | null;
   target: string;
   policy: Prisma.JsonValue;
   message: string | null;
@@ -45,6 +49,7 @@ interface RawPage {
 const fromRaw = (r: RawPage): PageRow => ({
   id: r.id,
   incidentId: r.incident_id,
+  alertGroupId: r.alert_group_id,
   target: r.target,
   policy: r.policy as unknown as FrozenPolicy,
   message: r.message,
@@ -115,7 +120,8 @@ export async function updateProgress(tx: Tx, updates: PageProgressUpdate[]): Pro
 }
 
 export interface NewPage {
-  incidentId: number;
+  incidentId: number | null;
+  alertGroupId?: number | null;
   target: string;
   policy: FrozenPolicy;
   message: string | null;
@@ -170,4 +176,31 @@ export async function notifiedBy(tx: DbClient, pageId: number): Promise<string[]
 /** How many pages this person started since `since` (the paging rate limit). */
 export async function countPagesBy(tx: DbClient, pagedById: string, since: Date): Promise<number> {
   return tx.page.count({ where: { pagedById, createdAt: { gt: since } } });
+}
+
+/** The page of an alert group that is still open (escalating, exhausted or acknowledged), locked. */
+export async function lockOpenPageOfGroup(tx: RawTx, groupId: number): Promise<PageRow | null> {
+  const [row] = await tx.$queryRaw<RawPage[]>`SELECT * FROM page
+     WHERE alert_group_id = ${groupId} AND state IN ('escalating', 'exhausted', 'acknowledged') ORDER BY id DESC LIMIT 1 FOR UPDATE`;
+  return row ? fromRaw(row) : null;
+}
+
+/** Every alert group's newest page, by group id (for listing alerts). */
+export async function latestPagesOfGroups(db: DbClient, groupIds: number[]): Promise<Map<number, PageRow>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<RawPage[]>`SELECT DISTINCT ON (alert_group_id) * FROM page
+     WHERE alert_group_id = ANY(${groupIds}::int[]) ORDER BY alert_group_id, id DESC`;
+  return new Map(rows.map((r) => [r.alert_group_id!, fromRaw(r)]));
+}
+
+/** The source resolved every alert of the page: it stops, whatever its state. */
+export async function markResolved(tx: RawTx, id: number): Promise<void> {
+  await tx.$executeRaw`UPDATE page SET state = 'resolved', next_step_at = NULL WHERE id = ${id}`;
+}
+
+/** An incident declared from an alert group takes the group's pages that have none. */
+export async function attachGroupPages(tx: RawTx, groupId: number, incidentId: number): Promise<number[]> {
+  const rows = await tx.$queryRaw<{ id: number }[]>`
+    UPDATE page SET incident_id = ${incidentId} WHERE alert_group_id = ${groupId} AND incident_id IS NULL RETURNING id`;
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }

@@ -5,7 +5,7 @@
 import type { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Integration, type IntegrationKind, type Rota, type Service } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
@@ -257,6 +257,7 @@ export interface StoredRota {
   schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[] }[];
   policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { name: string; escalationPolicy: string }[];
+  integrations: Integration[];
   /** The overrides from the file, of the schedules named. */
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
@@ -269,10 +270,11 @@ export interface StoredRota {
  * access section. What `incident-bot doctor` checks the people of.
  */
 export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Promise<Rota> {
-  const [schedules, policies, services, access, overrides] = await Promise.all([
+  const [schedules, policies, services, integrations, access, overrides] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    listIntegrations(db),
     loadAccess(db),
     db.scheduleOverride.findMany({
       where: { endAt: { gt: opts.overridesFrom } },
@@ -289,6 +291,7 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
     })),
     escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    integrations,
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
     access,
   };
@@ -296,10 +299,11 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */
 export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
-  const [schedules, policies, services, access] = await Promise.all([
+  const [schedules, policies, services, integrations, access] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    listIntegrations(db),
     loadAccess(db),
   ]);
   const fileOverrides = await db.scheduleOverride.findMany({
@@ -311,6 +315,7 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
     schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners) })),
     policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    integrations,
     fileOverrides,
     access,
   };
@@ -327,7 +332,8 @@ export interface RotaWrite {
   schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { create: boolean; name: string; escalationPolicy: string }[];
-  deletes: { schedules: string[]; policies: string[]; services: string[] };
+  integrations: Integration[];
+  deletes: { schedules: string[]; policies: string[]; services: string[]; integrations: string[] };
   access: Access | null;
 }
 
@@ -356,6 +362,11 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     if (s.create) await tx.service.create({ data: { name: s.name, ...data } });
     else await tx.service.update({ where: { name: s.name }, data });
   }
+  for (const i of w.integrations) {
+    const data = { kind: i.kind, service: i.service, config: integrationConfig(i), updatedAt: now };
+    await tx.integration.upsert({ where: { name: i.name }, create: { name: i.name, ...data }, update: data });
+  }
+  if (w.deletes.integrations.length > 0) await tx.integration.deleteMany({ where: { name: { in: w.deletes.integrations } } });
   if (w.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: w.deletes.services } } });
   if (w.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: w.deletes.policies } } });
   if (w.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: w.deletes.schedules } } });
@@ -363,6 +374,25 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     const data = { admins: w.access.admins as Prisma.InputJsonValue, maxOverrideSeconds: w.access.maxOverrideSeconds, updatedAt: now };
     await tx.rotaAccess.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
   }
+}
+
+const integrationConfig = (i: Integration): Prisma.InputJsonValue =>
+  ({ declareIncident: i.declareIncident, everySeconds: i.everySeconds, graceSeconds: i.graceSeconds }) as unknown as Prisma.InputJsonValue;
+
+function toIntegration(r: { name: string; kind: string; service: string; config: Prisma.JsonValue }): Integration {
+  const config = (r.config ?? {}) as Partial<Pick<Integration, "declareIncident" | "everySeconds" | "graceSeconds">>;
+  return { name: r.name, kind: r.kind as IntegrationKind, service: r.service, declareIncident: config.declareIncident ?? null, everySeconds: config.everySeconds ?? null, graceSeconds: config.graceSeconds ?? null };
+}
+
+/** Every integration applied from the rota file, by name. */
+export async function listIntegrations(db: DbClient): Promise<Integration[]> {
+  return (await db.integration.findMany({ orderBy: { name: "asc" } })).map(toIntegration);
+}
+
+/** One integration as applied, or null. */
+export async function loadIntegration(db: DbClient, name: string): Promise<Integration | null> {
+  const row = await db.integration.findUnique({ where: { name } });
+  return row ? toIntegration(row) : null;
 }
 
 function principalsFromJson(value: Prisma.JsonValue): string[] {

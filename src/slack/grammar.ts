@@ -23,6 +23,8 @@ export type Command =
   | { verb: "override-remove"; id: number }
   | { verb: "page"; target: string; message: string | null; incident: number | null }
   | { verb: "ack"; incident: number | null }
+  | { verb: "alerts" }
+  | { verb: "alerts-ack"; id: number }
   | { verb: "action"; text: string; ownerId: string | null; type: ActionItemType; incident: number | null }
   | { verb: "actions"; incident: number | null }
   | { verb: "postmortem"; export: boolean; incident: number | null };
@@ -46,6 +48,8 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident oncall override remove <id>", "remove an override made from Slack (ids are listed by `/incident oncall`)"],
   ["/incident page <service|schedule|@user> [message]", "page through the service's escalation policy, the schedule's on-call, or a person. Example: `/incident page checkout DB is on fire`"],
   ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
+  ["/incident alerts", "the alerts firing now (from Alertmanager, Grafana, webhooks and heartbeats), with their page's state"],
+  ["/incident alerts ack <id>", "acknowledge the page of an alert (ids are listed by `/incident alerts`), like its Acknowledge button"],
   ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process]", "record an action item for the postmortem (also a button on the card). Example: `/incident action Alert on queue depth @dana type:detect`"],
   ["/incident actions", "this incident's action items"],
   ["/incident postmortem [export]", "write the postmortem draft now and export it to the wiki (closing does it too; export again to update the same document, or write the draft next to it once people edited it)"],
@@ -55,7 +59,7 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "action", "actions", "postmortem", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "alerts", "action", "actions", "postmortem", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -278,6 +282,15 @@ export function parseCommand(text: string): ParseResult {
       const sub = (p.rest[0] ?? "").toLowerCase();
       if (p.rest.length > 1 || (sub && sub !== "export")) return { ok: false, error: "Use `/incident postmortem` (write and export the draft now) or `/incident postmortem export` (export it again)." };
       return { ok: true, command: { verb: "postmortem", export: sub === "export", incident: p.incident } };
+    }
+    case "alerts":
+    case "alert": {
+      if (args.length === 0) return { ok: true, command: { verb: "alerts" } };
+      const id = Number((args[1] ?? "").replace(/^#/, ""));
+      if (args[0].toLowerCase() !== "ack" || args.length !== 2 || !Number.isSafeInteger(id) || id <= 0) {
+        return { ok: false, error: "Use `/incident alerts` (the alerts firing now) or `/incident alerts ack <id>` (acknowledge the page of an alert; `/incident alerts` lists the ids)." };
+      }
+      return { ok: true, command: { verb: "alerts-ack", id } };
     }
     case "ack":
     case "acknowledge": {

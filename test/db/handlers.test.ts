@@ -18,6 +18,7 @@ import { handle } from "../../src/slack/reply.ts";
 import { SlackUsers } from "../../src/slack/users.ts";
 import { SlackActors } from "../../src/slack/actors.ts";
 import { createWebClient, SlackIdentity } from "../../src/slack/web-client.ts";
+import { AlertService } from "../../src/alerts/service.ts";
 import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -31,9 +32,11 @@ beforeAll(async () => {
   const escalation = new EscalationService({ db: t.db, clock, log });
   // Nobody is asked: no handler below needs a person's profile.
   const unused = createWebClient("xoxb-unused", "http://127.0.0.1:9/api/");
+  const incidents = new IncidentService({ db: t.db, clock, pager: escalation });
   services = {
-    incidents: new IncidentService({ db: t.db, clock, pager: escalation }),
+    incidents,
     escalation,
+    alerts: new AlertService({ db: t.db, clock, log, escalation, incidents }),
     oncall: new OnCallService({ db: t.db, clock }),
     postmortems: new PostmortemService({ db: t.db, clock }),
     users: new SlackUsers(unused),

@@ -47,6 +47,8 @@ export interface Harness {
   clock: ManualClock;
   log: ReturnType<typeof memoryLogger>;
   url: string;
+  /** The stand-in's Web API base URL (for a second bot process on the same workspace). */
+  apiUrl: string;
   announce: string;
   /** POSTs a raw body, signed unless told otherwise. */
   post(body: string, opts?: { contentType?: string; headers?: Record<string, string>; unsigned?: boolean; timestamp?: number }): Promise<{ status: number; text: string; json: () => any }>;
@@ -166,6 +168,7 @@ export async function startHarness(opts: { announce?: boolean; rota?: string } &
     clock,
     log,
     url,
+    apiUrl,
     announce,
     post,
     async command(text, o = {}) {

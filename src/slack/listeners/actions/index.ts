@@ -1,7 +1,8 @@
 // Interactions on messages: the card's buttons and menu, and the page buttons. Each is
 // acknowledged at once; what the click did (or why it could not) is answered to that person only.
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
-import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
+import { ALERT_ACTIONS } from "../../../alerts/views.ts";
+import { ACTIONS, declareModal, PAGE_ACTIONS } from "../../../incidents/views.ts";
 import { handle, type Reply } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
@@ -37,6 +38,21 @@ export function registerActions(app: App, services: ListenerContext): void {
   listen(ACTIONS.severity, severityMenu, NO_CHANGE, option);
   listen(PAGE_ACTIONS.acknowledge, acknowledgeButton, PAGE_APOLOGY, button);
   listen(PAGE_ACTIONS.escalate, escalateButton, PAGE_APOLOGY, button);
+
+  // "Declare incident" on an alerts' page: the declare form, started from the alerts.
+  app.action<BlockAction<ButtonAction>>(ALERT_ACTIONS.declare, async ({ ack, body, action, client, context }) => {
+    const log = requestLogOf(context, services.log);
+    await ack();
+    try {
+      const groupId = Number(action.value);
+      const draft = await services.alerts.declarationDraft(groupId);
+      const view = declareModal({ channelId: null, userId: body.user.id, title: draft.title, severity: draft.severity ?? undefined, alertGroupId: groupId, service: draft.service ?? undefined });
+      await client.views.open({ trigger_id: body.trigger_id, view });
+    } catch (err) {
+      log.bind({ outcome: "error" });
+      log.error(`could not open the declare form for alerts: ${(err as Error).message}`);
+    }
+  });
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client, context }) => {
     const log = requestLogOf(context, services.log);
