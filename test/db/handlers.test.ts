@@ -67,7 +67,7 @@ const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
-    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "actions", "postmortem"];
+    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "alerts", "alerts-ack", "action", "actions", "postmortem"];
     expect(Object.keys(COMMANDS).sort()).toEqual(verbs.sort());
   });
 
