@@ -19,6 +19,7 @@ import type { Incident } from "../incidents/incident.ts";
 import { incidentRef, type Severity } from "../incidents/lifecycle.ts";
 import { channelPost, type DeclareInput, type IncidentService } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById } from "../incidents/store.ts";
+import { escapeMrkdwn } from "../incidents/views.ts";
 import type { AlertEventData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/index.ts";
@@ -79,6 +80,8 @@ export const HEARTBEAT_IDENTITY = "heartbeat";
 export const integrationActor = (name: string): string => `integration:${name}`;
 
 const MAX_TITLE = 200;
+const MAX_DESCRIPTION = 2900;
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 export interface AlertServiceOptions {
   db: Db;
@@ -115,7 +118,9 @@ export class AlertService {
     const groups = new Map<string, IncomingAlert[]>();
     for (const a of byIdentity.values()) {
       const key = batch.groupKey ?? `alert:${a.identity}`;
-      groups.set(key, [...(groups.get(key) ?? []), a]);
+      const members = groups.get(key);
+      if (members) members.push(a);
+      else groups.set(key, [a]);
     }
     if (groups.size === 0) return result;
     await inTransaction(
@@ -208,7 +213,7 @@ export class AlertService {
       title: titleOf(alerts),
       severity,
       service: integration.service,
-      description: `Declared by ${alerts.length === 1 ? "an alert" : `${alerts.length} alerts`} from ${integration.name}:\n${summaryLines(alerts)}`,
+      description: clip(`Declared by ${alerts.length === 1 ? "an alert" : `${alerts.length} alerts`} from ${integration.name}:\n${summaryLines(alerts, false)}`, MAX_DESCRIPTION),
       commanderId: first ?? ENGINE_ACTOR,
     };
     return this.opts.incidents.declareIn(tx, input, ENGINE_ACTOR, now, { page: false, invite: first ? [first] : [] });
@@ -330,9 +335,10 @@ function formatSeconds(s: number): string {
 
 const summaries = (alerts: Array<{ summary: string }>, limit = 5): string[] => [...new Set(alerts.map((a) => a.summary))].slice(0, limit);
 
-function summaryLines(alerts: Array<{ summary: string }>): string {
+/** The alerts' summaries as lines of a message (escaped: what monitoring says is not markup), or as stored text. */
+function summaryLines(alerts: Array<{ summary: string }>, escape = true): string {
   const shown = summaries(alerts);
-  return shown.map((s) => `• ${s}`).join("\n") + (alerts.length > shown.length ? `\n• … ${alerts.length - shown.length} more` : "");
+  return shown.map((s) => `• ${escape ? escapeMrkdwn(s) : s}`).join("\n") + (alerts.length > shown.length ? `\n• … ${alerts.length - shown.length} more` : "");
 }
 
 /** The page's message: what fired (the DM shows the alerts as they are when it is sent). */
@@ -343,5 +349,5 @@ function pageMessage(alerts: IncomingAlert[]): string {
 function titleOf(alerts: Array<{ summary: string }>): string {
   const distinct = summaries(alerts, 100);
   const title = distinct.length > 1 ? `${distinct[0]} (+${distinct.length - 1} more)` : distinct[0];
-  return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
+  return clip(title, MAX_TITLE);
 }
