@@ -156,7 +156,11 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const whenCommitted = (woken: ReadonlySet<Wake>) => {
     outbox.kick(LANES.filter((lane) => woken.has(lane)));
     if (woken.has("engine")) engine.rearm();
-    if (woken.has("access")) actors.forgetAccess();
+    if (woken.has("access")) {
+      // a rota was applied: who may do what, and the integrations, are read again
+      actors.forgetAccess();
+      integrations.forget();
+    }
   };
   let stopListening = () => {};
   const readiness = readinessChecker({
@@ -186,6 +190,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     return false;
   };
 
+  const integrations = integrationEndpoint({ db, clock, alerts, log, metrics });
   const actors = new SlackActors({ slack: slackClient, identity, groupsInAccess: () => userGroupsInAccess(db), clock, log });
   const services: ListenerContext = {
     incidents,
@@ -206,7 +211,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     slackApiUrl: config.SLACK_API_URL,
     identity,
     health: serveHealth,
-    integrations: integrationEndpoint({ db, clock, alerts, log, metrics }),
+    integrations,
     healthPort: config.PORT,
     log,
     metrics,

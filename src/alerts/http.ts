@@ -5,9 +5,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
+import { sqlRead } from "../db/sql.ts";
 import { UserError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/index.ts";
+import type { RawTx } from "../db/tx.ts";
+import type { Integration } from "../oncall/rota-file.ts";
 import { loadIntegration } from "../oncall/store.ts";
 import { parseAlertBody } from "./payloads.ts";
 import type { AlertService } from "./service.ts";
@@ -61,8 +64,31 @@ export interface IntegrationEndpointDeps {
 }
 
 /** The handler of POST /integrations/<name>. */
+/**
+ * How long an integration's definition is remembered: a rota applied by another process takes
+ * effect within this (one applied through this process's database client, at once).
+ */
+export const INTEGRATION_CACHE_MS = 2_000;
+
+/** Integrations by name, each remembered for INTEGRATION_CACHE_MS (an unknown name is asked again). */
+function integrationCache() {
+  const known = new Map<string, { integration: Integration; until: number }>();
+  return {
+    async get(q: RawTx, name: string): Promise<Integration | null> {
+      const hit = known.get(name);
+      if (hit && hit.until > Date.now()) return hit.integration;
+      const integration = await loadIntegration(q, name);
+      if (integration) known.set(name, { integration, until: Date.now() + INTEGRATION_CACHE_MS });
+      else known.delete(name);
+      return integration;
+    },
+    forget: () => known.clear(),
+  };
+}
+
 export function integrationEndpoint({ db, clock, alerts, log, metrics }: IntegrationEndpointDeps) {
-  return async (req: IncomingMessage & { params?: Record<string, string> }, res: ServerResponse): Promise<void> => {
+  const integrations = integrationCache();
+  const handler = async (req: IncomingMessage & { params?: Record<string, string> }, res: ServerResponse): Promise<void> => {
     const name = req.params?.name ?? decodeURIComponent((req.url ?? "").split("?")[0].split("/")[2] ?? "");
     let counted = "unknown";
     const reply = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => {
@@ -70,10 +96,11 @@ export function integrationEndpoint({ db, clock, alerts, log, metrics }: Integra
       answer(res, status, body, headers);
     };
     try {
-      const integration = await loadIntegration(db, name);
+      // Before anything is read or written: the integration (as applied, remembered a moment) and
+      // its token's hash (read every time: a new token replaces the old one at once).
+      const [integration, stored] = await sqlRead(db, async (q) => [await integrations.get(q, name), await tokenHashOf(q, name)] as const);
       if (!integration) return reply(404, { error: "unknown_integration", message: `There is no integration named "${name}" (integrations are defined in the rota file).` });
       counted = integration.name;
-      const stored = await tokenHashOf(db, integration.name);
       if (!tokenMatches(stored, presentedToken(req.headers.authorization))) {
         req.resume();
         const message = stored
@@ -112,6 +139,8 @@ export function integrationEndpoint({ db, clock, alerts, log, metrics }: Integra
       reply(503, { error: "unavailable", message: "The alert could not be recorded; nothing was taken in. Send it again." });
     }
   };
+  /** Forgets the integrations remembered (a rota was applied). */
+  return Object.assign(handler, { forget: integrations.forget });
 }
 
 const describeRejected = (rejected: { index: number; problem: string }[]) => rejected.map((r) => ({ index: r.index, problem: `alerts[${r.index}]: ${r.problem}` }));

@@ -10,7 +10,8 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue, type OutboxEntry } from "../db/outbox.ts";
-import { inTransaction, type Tx } from "../db/tx.ts";
+import { inSqlTransaction, sqlRead } from "../db/sql.ts";
+import { inTransaction, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
 import type { EscalationService } from "../escalation/service.ts";
 import { ENGINE_ACTOR } from "../escalation/take-steps.ts";
@@ -29,7 +30,6 @@ import type { Actor } from "../access/policy.ts";
 import { declaredSeverity, type IncomingAlert, type IncomingBatch } from "./payloads.ts";
 import {
   alertById,
-  alreadyResolved,
   firingAlertsOf,
   latestAlertsOf,
   firingCount,
@@ -39,6 +39,7 @@ import {
   lockGroup,
   recordPing,
   recordResolved,
+  refreshOpen,
   resolveFiring,
   setGroupIncident,
   upsertFiring,
@@ -73,6 +74,24 @@ export interface IngestResult {
   incidentsDeclared: string[];
 }
 
+/** A body that must be written in a Prisma transaction (see AlertService.ingest). */
+class NeedsFullTransaction extends Error {}
+
+const emptyResult = (integration: Integration, batch: IncomingBatch): IngestResult => ({
+  integration: integration.name,
+  received: batch.alerts.length,
+  opened: 0,
+  repeated: 0,
+  resolved: 0,
+  recorded: 0,
+  stale: 0,
+  rejected: batch.rejected,
+  truncated: batch.truncated,
+  pagesStarted: [],
+  pagesResolved: [],
+  incidentsDeclared: [],
+});
+
 /** The identity of a heartbeat's one alert. */
 export const HEARTBEAT_IDENTITY = "heartbeat";
 
@@ -95,23 +114,14 @@ export interface AlertServiceOptions {
 export class AlertService {
   constructor(private readonly opts: AlertServiceOptions) {}
 
-  /** Takes in what an integration was sent (read by payloads.ts), in one transaction. */
+  /**
+   * Takes in what an integration was sent (read by payloads.ts), in one transaction. Bodies are
+   * written in SQL on the shared pool (pages included); one that declares an incident or writes
+   * an incident's timeline is written (again, from the start) in a Prisma transaction, which the
+   * incident services need.
+   */
   async ingest(integration: Integration, batch: IncomingBatch): Promise<IngestResult> {
     const now = this.opts.clock.now();
-    const result: IngestResult = {
-      integration: integration.name,
-      received: batch.alerts.length,
-      opened: 0,
-      repeated: 0,
-      resolved: 0,
-      recorded: 0,
-      stale: 0,
-      rejected: batch.rejected,
-      truncated: batch.truncated,
-      pagesStarted: [],
-      pagesResolved: [],
-      incidentsDeclared: [],
-    };
     // One alert per identity (the last said wins), in groups as the source grouped them.
     const byIdentity = new Map<string, IncomingAlert>();
     for (const a of batch.alerts) byIdentity.set(a.identity, a);
@@ -122,33 +132,51 @@ export class AlertService {
       if (members) members.push(a);
       else groups.set(key, [a]);
     }
-    if (groups.size === 0) return result;
-    await inTransaction(
-      this.opts.db,
-      async (tx) => {
-        // Groups in key order, so two bodies never wait for each other's groups in a circle.
-        for (const key of [...groups.keys()].sort()) await this.ingestGroup(tx, integration, key, groups.get(key)!, now, result);
-      },
-      { timeoutMs: 30_000 },
-    );
+    const run = async (tx: RawTx, full: boolean) => {
+      const result = emptyResult(integration, batch);
+      // Groups in key order, so two bodies never wait for each other's groups in a circle.
+      for (const key of [...groups.keys()].sort()) await this.ingestGroup(tx, full, integration, key, groups.get(key)!, now, result);
+      return result;
+    };
+    if (groups.size === 0) return emptyResult(integration, batch);
+    // Most bodies Alertmanager sends are repeats of what is open: seen in one statement.
+    const alerts = [...byIdentity.values()];
+    if (alerts.every((a) => a.status === "firing")) {
+      const open = await sqlRead(this.opts.db, (q) => refreshOpen(q, integration.name, alerts, now));
+      if (open === alerts.length) {
+        const repeat = emptyResult(integration, batch);
+        repeat.repeated = open;
+        return repeat;
+      }
+    }
+    let result: IngestResult;
+    try {
+      result = await inSqlTransaction(this.opts.db, (tx) => run(tx, false), { timeoutMs: 30_000 });
+    } catch (err) {
+      if (!(err instanceof NeedsFullTransaction)) throw err;
+      result = await inTransaction(this.opts.db, (tx) => run(tx, true), { timeoutMs: 30_000 });
+    }
     this.opts.metrics?.alertsReceived(integration.name, result.opened, result.resolved);
     return result;
   }
 
-  private async ingestGroup(tx: Tx, integration: Integration, groupKey: string, alerts: IncomingAlert[], now: Date, result: IngestResult): Promise<void> {
+  private async ingestGroup(tx: RawTx, full: boolean, integration: Integration, groupKey: string, alerts: IncomingAlert[], now: Date, result: IngestResult): Promise<void> {
+    /** The Prisma transaction, for the services that need one (the SQL one rolls back and it all runs again). */
+    const prisma = (): Tx => {
+      if (!full) throw new NeedsFullTransaction();
+      return tx as Tx;
+    };
     const name = integration.name;
     const group = await lockGroup(tx, name, groupKey, now);
     const firing = alerts.filter((a) => a.status === "firing");
     const resolving = alerts.filter((a) => a.status === "resolved");
 
-    const stale = await alreadyResolved(tx, name, firing);
-    const current = firing.filter((a) => !stale.has(a.identity));
-    result.stale += firing.length - current.length;
-    const upserted = await upsertFiring(tx, name, group.id, current, now);
+    const upserted = await upsertFiring(tx, name, group.id, firing, now);
     const openedIdentities = new Set(upserted.filter((u) => u.inserted).map((u) => u.identity));
-    const opened = current.filter((a) => openedIdentities.has(a.identity));
+    const opened = firing.filter((a) => openedIdentities.has(a.identity));
+    result.stale += firing.length - upserted.length;
     result.opened += opened.length;
-    result.repeated += current.length - opened.length;
+    result.repeated += upserted.length - opened.length;
 
     const resolved = await resolveFiring(tx, name, resolving, now);
     const resolvedIdentities = new Set(resolved.map((r) => r.identity));
@@ -157,7 +185,7 @@ export class AlertService {
     if (opened.length === 0 && resolved.length === 0) return; // repeats, or news of nothing open: nothing changes
 
     // An incident declared from the group takes its alerts while it is open.
-    let incident = group.incidentId === null ? null : await incidentById(tx, group.incidentId);
+    let incident = group.incidentId === null ? null : await incidentById(prisma(), group.incidentId);
     if (incident && (incident.status === "resolved" || incident.status === "closed")) incident = null;
     const outbox: OutboxEntry[] = [];
     let page = await lockOpenPageOfGroup(tx, group.id);
@@ -167,7 +195,7 @@ export class AlertService {
         const target = await this.opts.escalation.resolveTarget(tx, `service:${integration.service}`);
         const severity = declaredSeverity(integration.declareIncident, opened);
         if (!incident && severity !== null) {
-          incident = await this.declareFromAlerts(tx, integration, opened, `SEV${severity}` as Severity, target.policy, now);
+          incident = await this.declareFromAlerts(prisma(), integration, opened, `SEV${severity}` as Severity, target.policy, now);
           await setGroupIncident(tx, group.id, incident.id);
           result.incidentsDeclared.push(incidentRef(incident.number));
         }
@@ -191,7 +219,7 @@ export class AlertService {
         for (const userId of new Set(await notifiedBy(tx, page.id))) {
           outbox.push({ key: `page:${page.id}:resolved:${userId}`, kind: "slack.post", incidentId: null, payload: { channel: userId, text } });
         }
-        const pageIncident = page.incidentId === null ? null : await incidentById(tx, page.incidentId);
+        const pageIncident = page.incidentId === null ? null : await incidentById(prisma(), page.incidentId);
         if (pageIncident) {
           const [event] = await addTimelineEvents(tx, pageIncident.id, ENGINE_ACTOR, now, [{ kind: "page_resolved", pageId: page.id, integration: name }]);
           outbox.push(channelPost(pageIncident.id, event));
@@ -201,7 +229,7 @@ export class AlertService {
     await enqueue(tx, outbox, now);
   }
 
-  private async onTimeline(tx: Tx, incident: Incident, data: AlertEventData, now: Date, outbox: OutboxEntry[]): Promise<void> {
+  private async onTimeline(tx: RawTx, incident: Incident, data: AlertEventData, now: Date, outbox: OutboxEntry[]): Promise<void> {
     const [event] = await addTimelineEvents(tx, incident.id, ENGINE_ACTOR, now, [data]);
     outbox.push(channelPost(incident.id, event));
   }
@@ -280,16 +308,6 @@ export class AlertService {
       fired += result.opened;
     }
     return fired;
-  }
-
-  /** When the next heartbeat falls overdue (for the engine to wake up then), or null. */
-  async nextHeartbeatDueAt(): Promise<Date | null> {
-    const heartbeats = (await listIntegrations(this.opts.db)).filter((i) => i.kind === "heartbeat" && i.everySeconds !== null);
-    if (heartbeats.length === 0) return null;
-    const names = heartbeats.map((h) => h.name);
-    const [pings, open] = await Promise.all([lastPings(this.opts.db, names), withOpenAlert(this.opts.db, names, HEARTBEAT_IDENTITY)]);
-    const due = heartbeats.filter((h) => !open.has(h.name) && pings.has(h.name)).map((h) => dueAt(h, pings.get(h.name)!).getTime());
-    return due.length ? new Date(Math.min(...due)) : null;
   }
 
   /** Open alerts for `/incident alerts` (a few of each group, newest group first), each with its group's page. */

@@ -72,28 +72,21 @@ export async function lockGroup(tx: RawTx, integration: string, groupKey: string
   return { id: row.id, integration, groupKey, incidentId: row.incident_id };
 }
 
-export async function groupById(db: DbClient, id: number): Promise<AlertGroupRow | null> {
-  const row = await db.alertGroup.findUnique({ where: { id } });
-  return row ? { id: row.id, integration: row.integration, groupKey: row.groupKey, incidentId: row.incidentId } : null;
+export async function groupById(db: RawTx, id: number): Promise<AlertGroupRow | null> {
+  const [row] = await db.$queryRaw<{ id: number; integration: string; group_key: string; incident_id: number | null }[]>`
+    SELECT id, integration, group_key, incident_id FROM alert_group WHERE id = ${id}`;
+  return row ? { id: row.id, integration: row.integration, groupKey: row.group_key, incidentId: row.incident_id } : null;
 }
 
 export async function setGroupIncident(tx: RawTx, groupId: number, incidentId: number): Promise<void> {
   await tx.$executeRaw`UPDATE alert_group SET incident_id = ${incidentId} WHERE id = ${groupId}`;
 }
 
-/** Firing alerts whose very occurrence (identity and start) was already resolved: a late, stale delivery. */
-export async function alreadyResolved(tx: RawTx, integration: string, alerts: Pick<IncomingAlert, "identity" | "startsAt">[]): Promise<Set<string>> {
-  if (alerts.length === 0) return new Set();
-  const rows = await tx.$queryRaw<{ identity: string }[]>`
-    SELECT a.identity FROM alert a JOIN unnest(${alerts.map((a) => a.identity)}::text[], ${alerts.map((a) => a.startsAt.toISOString())}::timestamptz[]) AS t(identity, starts_at)
-      ON a.identity = t.identity AND a.starts_at = t.starts_at
-     WHERE a.integration = ${integration} AND a.status = 'resolved'`;
-  return new Set(rows.map((r) => r.identity));
-}
-
 /**
  * Opens these firing alerts in the group, or (already open: a repeat) refreshes what is known of
- * them. The partial unique index keeps one open alert per identity, whoever inserts it.
+ * them. The partial unique index keeps one open alert per identity, whoever inserts it. A firing
+ * alert whose very occurrence (identity and start) was already resolved is a late delivery: it is
+ * not opened again, and not returned.
  */
 export async function upsertFiring(tx: RawTx, integration: string, groupId: number, alerts: IncomingAlert[], now: Date): Promise<{ id: number; identity: string; groupId: number; inserted: boolean }[]> {
   if (alerts.length === 0) return [];
@@ -104,10 +97,27 @@ export async function upsertFiring(tx: RawTx, integration: string, groupId: numb
                   ${alerts.map((a) => JSON.stringify(a.labels))}::text[], ${alerts.map((a) => JSON.stringify(a.annotations))}::text[],
                   ${alerts.map((a) => JSON.stringify(a.links))}::text[], ${alerts.map((a) => a.startsAt.toISOString())}::timestamptz[])
            AS t(identity, summary, severity, labels, annotations, links, starts_at)
+     WHERE NOT EXISTS (SELECT 1 FROM alert x WHERE x.integration = ${integration} AND x.identity = t.identity AND x.starts_at = t.starts_at AND x.status = 'resolved')
     ON CONFLICT (integration, identity) WHERE status = 'firing'
     DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, summary = EXCLUDED.summary, severity = EXCLUDED.severity,
                   labels = EXCLUDED.labels, annotations = EXCLUDED.annotations, links = EXCLUDED.links
     RETURNING id, identity, group_id AS "groupId", (xmax = 0) AS inserted`;
+}
+
+/**
+ * A repeat, seen without a transaction: refreshes the open alerts of these identities (what the
+ * source says of them now, when it was last heard) and returns how many were open. When all of
+ * them were, nothing else changes (Alertmanager's repeat_interval).
+ */
+export async function refreshOpen(db: RawTx, integration: string, alerts: IncomingAlert[], now: Date): Promise<number> {
+  if (alerts.length === 0) return 0;
+  return db.$executeRaw`
+    UPDATE alert a SET last_seen_at = ${now}, summary = t.summary, severity = t.severity, labels = t.labels::jsonb, annotations = t.annotations::jsonb, links = t.links::jsonb
+      FROM unnest(${alerts.map((a) => a.identity)}::text[], ${alerts.map((a) => a.summary)}::text[], ${alerts.map((a) => a.severity)}::text[],
+                  ${alerts.map((a) => JSON.stringify(a.labels))}::text[], ${alerts.map((a) => JSON.stringify(a.annotations))}::text[],
+                  ${alerts.map((a) => JSON.stringify(a.links))}::text[])
+           AS t(identity, summary, severity, labels, annotations, links)
+     WHERE a.integration = ${integration} AND a.identity = ANY(${alerts.map((a) => a.identity)}::text[]) AND a.identity = t.identity AND a.status = 'firing'`;
 }
 
 /** Resolves the open alerts of these identities; returns those it resolved. */
@@ -116,7 +126,7 @@ export async function resolveFiring(tx: RawTx, integration: string, alerts: Pick
   return tx.$queryRaw`
     UPDATE alert a SET status = 'resolved', resolved_at = ${now}, last_seen_at = ${now}, ends_at = COALESCE(t.ends_at, ${now})
       FROM unnest(${alerts.map((a) => a.identity)}::text[], ${alerts.map((a) => a.endsAt?.toISOString() ?? null)}::timestamptz[]) AS t(identity, ends_at)
-     WHERE a.integration = ${integration} AND a.identity = t.identity AND a.status = 'firing'
+     WHERE a.integration = ${integration} AND a.identity = ANY(${alerts.map((a) => a.identity)}::text[]) AND a.identity = t.identity AND a.status = 'firing'
     RETURNING a.id, a.identity, a.group_id AS "groupId", a.summary`;
 }
 
@@ -140,17 +150,15 @@ export async function firingCount(tx: RawTx, groupId: number): Promise<number> {
   return row.n;
 }
 
-/** The group's firing alerts, oldest first (at most `limit`), and how many there are. */
-export async function firingAlertsOf(db: DbClient, groupId: number, limit = 5): Promise<{ alerts: AlertRow[]; count: number }> {
-  const [rows, [count]] = await Promise.all([
-    db.$queryRaw<RawAlert[]>`SELECT * FROM alert WHERE group_id = ${groupId} AND status = 'firing' ORDER BY starts_at, id LIMIT ${limit}`,
-    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM alert WHERE group_id = ${groupId} AND status = 'firing'`,
-  ]);
-  return { alerts: rows.map(toAlert), count: count.n };
+/** The group's firing alerts, oldest first (at most `limit`), and how many there are (one statement). */
+export async function firingAlertsOf(db: RawTx, groupId: number, limit = 5): Promise<{ alerts: AlertRow[]; count: number }> {
+  const rows = await db.$queryRaw<(RawAlert & { firing: number })[]>`
+    SELECT *, (count(*) OVER ())::int AS firing FROM alert WHERE group_id = ${groupId} AND status = 'firing' ORDER BY starts_at, id LIMIT ${limit}`;
+  return { alerts: rows.map(toAlert), count: rows[0]?.firing ?? 0 };
 }
 
 /** The group's newest alerts, whatever their state (for a page whose alerts were all resolved). */
-export async function latestAlertsOf(db: DbClient, groupId: number, limit = 5): Promise<AlertRow[]> {
+export async function latestAlertsOf(db: RawTx, groupId: number, limit = 5): Promise<AlertRow[]> {
   return (await db.$queryRaw<RawAlert[]>`SELECT * FROM alert WHERE group_id = ${groupId} ORDER BY id DESC LIMIT ${limit}`).map(toAlert);
 }
 
@@ -190,8 +198,9 @@ export async function storeTokenHash(db: DbClient, integration: string, hash: st
   });
 }
 
-export async function tokenHashOf(db: DbClient, integration: string): Promise<string | null> {
-  return (await db.integrationState.findUnique({ where: { integration }, select: { tokenHash: true } }))?.tokenHash ?? null;
+export async function tokenHashOf(db: RawTx, integration: string): Promise<string | null> {
+  const [row] = await db.$queryRaw<{ token_hash: string | null }[]>`SELECT token_hash FROM integration_state WHERE integration = ${integration}`;
+  return row?.token_hash ?? null;
 }
 
 /** The integrations that have a token. */

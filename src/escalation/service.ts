@@ -34,7 +34,7 @@ export class EscalationService implements Pager {
   constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; pageRateLimit?: PageRateLimit; metrics?: Metrics }) {}
 
   /** What `/incident page <…>` names: @user, a service (its policy) or a schedule (its on-call). */
-  async resolveTarget(tx: DbClient, text: string): Promise<PageTarget> {
+  async resolveTarget(tx: RawTx, text: string): Promise<PageTarget> {
     const mention = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text);
     if (mention) return { label: `user:${mention[1]}`, policy: directPolicy({ kind: "user", userId: mention[1] }) };
     const [, prefix, name] = /^(?:(service|schedule):)?(\S+)$/.exec(text) ?? [];
@@ -56,7 +56,7 @@ export class EscalationService implements Pager {
   }
 
   /** The policy as it is now, copied onto the page: later edits do not change a page under way. */
-  private async freezePolicy(tx: DbClient, name: string): Promise<FrozenPolicy> {
+  private async freezePolicy(tx: RawTx, name: string): Promise<FrozenPolicy> {
     const policy = await loadPolicy(tx, name);
     if (!policy) throw new UserError("not_found", `The escalation policy \`${name}\` is not defined; apply the rota file again.`);
     return { name: policy.name, levels: policy.levels as unknown as FrozenPolicy["levels"], repeat: policy.repeat };
@@ -66,7 +66,7 @@ export class EscalationService implements Pager {
    * Starts a page in the caller's transaction, and takes its first step at once. A page started by
    * alerts names their group, and has no incident until one is declared from them.
    */
-  async startPage(tx: Tx, incident: Incident | null, target: PageTarget, pagedById: string, message: string | null, now: Date, alertGroupId: number | null = null): Promise<PageRow> {
+  async startPage(tx: RawTx, incident: Incident | null, target: PageTarget, pagedById: string, message: string | null, now: Date, alertGroupId: number | null = null): Promise<PageRow> {
     const page = await createPage(tx, { incidentId: incident?.id ?? null, alertGroupId, target: target.label, policy: target.policy, message, pagedById, createdAt: now });
     if (incident) {
       const [started] = await addTimelineEvents(tx, incident.id, pagedById, now, [{ kind: "page_started", pageId: page.id, target: target.label, policy: target.policy.name, message }]);
@@ -79,7 +79,7 @@ export class EscalationService implements Pager {
   }
 
   /** The first person a policy would page now (level 1, on call now), or null when nobody is. */
-  async firstPaged(tx: DbClient, policy: FrozenPolicy, now: Date): Promise<string | null> {
+  async firstPaged(tx: RawTx, policy: FrozenPolicy, now: Date): Promise<string | null> {
     const level = policy.levels[0];
     if (!level) return null;
     const names = level.notify.filter((t) => t.kind === "schedule").map((t) => (t as { name: string }).name);

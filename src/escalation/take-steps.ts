@@ -4,7 +4,7 @@
 // The arithmetic is pure (steps.ts); this file turns it into a fixed number of set-based
 // statements, whatever the number of pages: 1,000 due steps are a handful of queries.
 import { enqueue, type OutboxEntry } from "../db/outbox.ts";
-import { afterCommit, type Tx } from "../db/tx.ts";
+import { afterCommit, type RawTx } from "../db/tx.ts";
 import { channelPost } from "../incidents/service.ts";
 import { insertTimelineEvents } from "../incidents/store.ts";
 import type { NewTimelineEvent, PageEventData, TimelineEvent } from "../incidents/timeline.ts";
@@ -49,7 +49,7 @@ interface StepWork {
  * now) takes each page's next step at once, in that person's name. Returns the pages as they are
  * after. What was done is counted in `metrics` once the transaction commits.
  */
-export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log: Logger; manualBy?: string; metrics?: Metrics }): Promise<PageRow[]> {
+export async function takeSteps(tx: RawTx, pages: PageRow[], now: Date, opts: { log: Logger; manualBy?: string; metrics?: Metrics }): Promise<PageRow[]> {
   const plans = pages.map((page) => ({ page, ...dueSteps(page.policy, page, now, Boolean(opts.manualBy)) })).filter((p) => p.steps.length > 0);
   if (plans.length === 0) return pages;
 

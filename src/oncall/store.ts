@@ -95,22 +95,22 @@ export async function loadSchedule(db: DbClient, name: string, window?: TimeWind
  * Several schedules with their overrides in [from, to), in two queries whatever their number
  * (the escalation engine asks for every schedule a batch of steps names). Unknown names are absent.
  */
-export async function loadSchedules(db: DbClient, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
+export async function loadSchedules(db: RawTx, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
   const out = new Map<string, Schedule>();
   if (names.length === 0) return out;
-  const rows = await db.schedule.findMany({ where: { name: { in: names } } });
+  const rows = await db.$queryRaw<{ id: number; name: string; timezone: string; layers: Prisma.JsonValue }[]>`
+    SELECT id, name, timezone, layers FROM schedule WHERE name = ANY(${names}::text[])`;
   if (rows.length === 0) return out;
-  const overrides = await db.scheduleOverride.findMany({
-    where: { scheduleId: { in: rows.map((r) => r.id) }, endAt: { gt: window.from }, startAt: { lt: window.to } },
-    select: { scheduleId: true, userId: true, startAt: true, endAt: true },
-    orderBy: [{ startAt: "asc" }, { id: "asc" }],
-  });
+  const overrides = await db.$queryRaw<{ schedule_id: number; user_id: string; start_at: Date; end_at: Date }[]>`
+    SELECT schedule_id, user_id, start_at, end_at FROM schedule_override
+     WHERE schedule_id = ANY(${rows.map((r) => r.id)}::int[]) AND end_at > ${window.from} AND start_at < ${window.to}
+     ORDER BY start_at, id`;
   for (const row of rows) {
     out.set(row.name, {
       name: row.name,
       timezone: row.timezone,
       layers: layersFromJson(row.layers),
-      overrides: overrides.filter((o) => o.scheduleId === row.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
+      overrides: overrides.filter((o) => o.schedule_id === row.id).map((o) => ({ user: o.user_id, start: o.start_at, end: o.end_at })),
     });
   }
   return out;
@@ -122,14 +122,14 @@ export async function listSchedules(db: DbClient): Promise<ScheduleSummary[]> {
   return rows.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), updatedAt: r.updatedAt }));
 }
 
-export async function loadPolicy(db: DbClient, name: string): Promise<EscalationPolicy | null> {
-  const row = await db.escalationPolicy.findUnique({ where: { name } });
+export async function loadPolicy(db: RawTx, name: string): Promise<EscalationPolicy | null> {
+  const [row] = await db.$queryRaw<{ name: string; levels: Prisma.JsonValue; repeat: number }[]>`SELECT name, levels, repeat FROM escalation_policy WHERE name = ${name}`;
   return row ? { name: row.name, levels: levelsFromJson(row.levels), repeat: row.repeat } : null;
 }
 
-export async function loadService(db: DbClient, name: string): Promise<Service | null> {
-  const row = await db.service.findUnique({ where: { name } });
-  return row ? { name: row.name, escalationPolicy: row.escalationPolicy } : null;
+export async function loadService(db: RawTx, name: string): Promise<Service | null> {
+  const [row] = await db.$queryRaw<{ name: string; escalation_policy: string }[]>`SELECT name, escalation_policy FROM service WHERE name = ${name}`;
+  return row ? { name: row.name, escalationPolicy: row.escalation_policy } : null;
 }
 
 async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
@@ -138,12 +138,12 @@ async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
   throw noSuchSchedule(name, await scheduleNames(db));
 }
 
-export async function scheduleNames(db: DbClient): Promise<string[]> {
-  return (await db.schedule.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+export async function scheduleNames(db: RawTx): Promise<string[]> {
+  return (await db.$queryRaw<{ name: string }[]>`SELECT name FROM schedule ORDER BY name`).map((s) => s.name);
 }
 
-export async function serviceNames(db: DbClient): Promise<string[]> {
-  return (await db.service.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+export async function serviceNames(db: RawTx): Promise<string[]> {
+  return (await db.$queryRaw<{ name: string }[]>`SELECT name FROM service ORDER BY name`).map((s) => s.name);
 }
 
 export interface AddOverrideInput {
@@ -338,7 +338,7 @@ export interface RotaWrite {
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
-  wakeAfterCommit(tx, "access"); // admins and owners may have changed
+  wakeAfterCommit(tx, "access"); // admins, owners and integrations may have changed
   for (const s of w.schedules) {
     const layers = s.layers as unknown as Prisma.InputJsonValue;
     const owners = s.owners as Prisma.InputJsonValue;
@@ -389,9 +389,9 @@ export async function listIntegrations(db: DbClient): Promise<Integration[]> {
   return (await db.integration.findMany({ orderBy: { name: "asc" } })).map(toIntegration);
 }
 
-/** One integration as applied, or null. */
-export async function loadIntegration(db: DbClient, name: string): Promise<Integration | null> {
-  const row = await db.integration.findUnique({ where: { name } });
+/** One integration as applied, or null (one statement, in any kind of transaction or none). */
+export async function loadIntegration(db: RawTx, name: string): Promise<Integration | null> {
+  const [row] = await db.$queryRaw<{ name: string; kind: string; service: string; config: Prisma.JsonValue }[]>`SELECT name, kind, service, config FROM integration WHERE name = ${name}`;
   return row ? toIntegration(row) : null;
 }
 

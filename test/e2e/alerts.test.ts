@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { storeTokenHash } from "../../src/alerts/store.ts";
 import { newToken } from "../../src/alerts/tokens.ts";
-import { ALICE, BOB, CAROL, DAVE, startBot, startHarness, type Harness } from "../support/bot.ts";
+import { ALICE, applyRotaText, BOB, CAROL, DAVE, startBot, startHarness, type Harness } from "../support/bot.ts";
 import { policy, rotaFile, weeklySchedule } from "../fixtures/rotas.ts";
 
 const SHARED = path.resolve(import.meta.dirname, "../../../shared/alerts");
@@ -339,5 +339,14 @@ describe("Declare incident from an alerts' page", () => {
     const incident = (await h.bot.incidents.byId(page.incidentId!))!;
     expect(incident).toMatchObject({ title: "Queue is backing up", severity: "SEV2", service: "checkout" });
     expect((await h.bot.incidents.timeline(incident.id)).map((e) => e.data.kind)).toContain("page_started");
+  });
+});
+
+describe("a rota applied while the bot runs", () => {
+  it("changes an integration at once (the bot's remembered definitions are forgotten)", async () => {
+    expect((await send("deploys", example("generic-firing.json"))).json).toMatchObject({ repeated: 0 });
+    await applyRotaText(h.t.db, ROTA.replace("  deploys:\n    kind: generic\n    service: checkout\n", "  deploys:\n    kind: heartbeat\n    service: checkout\n    every: 1h\n"));
+    const now = await send("deploys", example("generic-firing.json"));
+    expect(now.json).toMatchObject({ ping: true });
   });
 });

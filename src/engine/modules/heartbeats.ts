@@ -1,6 +1,7 @@
 // The engine module that notices silence: a heartbeat integration that was not pinged within its
 // `every` plus `grace` opens a "no heartbeat" alert and pages (alerts/service.ts). The next ping
-// resolves it.
+// resolves it. Found by the engine's regular tick (ENGINE_TICK_SECONDS): a heartbeat's grace is
+// minutes, a tick seconds.
 import type { AlertService } from "../../alerts/service.ts";
 import type { Logger } from "../../log.ts";
 import type { EngineModule } from "../module.ts";
@@ -13,6 +14,5 @@ export function heartbeatsModule(alerts: AlertService, log: Logger): EngineModul
       if (fired > 0) log.warn(`engine: ${fired} heartbeat(s) overdue: paged`);
       return fired;
     },
-    nextDueAt: () => alerts.nextHeartbeatDueAt(),
   };
 }
