@@ -3,6 +3,8 @@
 // auth circuit, readiness, metrics, and the Slack adapter. The only place that knows how the parts fit.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
+import { integrationEndpoint } from "./alerts/http.ts";
+import { AlertService } from "./alerts/service.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { ConfigError } from "./config.ts";
@@ -14,6 +16,7 @@ import { AuthCircuit } from "./engine/circuit.ts";
 import { Engine } from "./engine/engine.ts";
 import { readinessChecker, type Readiness } from "./engine/health.ts";
 import { escalationModule } from "./engine/modules/escalation.ts";
+import { heartbeatsModule } from "./engine/modules/heartbeats.ts";
 import { housekeepingModule } from "./engine/modules/housekeeping.ts";
 import { remindersModule } from "./engine/modules/reminders.ts";
 import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
@@ -130,6 +133,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     reminders,
   });
   const oncall = new OnCallService({ db, clock });
+  const alerts = new AlertService({ db, clock, log, escalation, incidents, metrics });
   const postmortems = new PostmortemService({ db, clock });
 
   const circuit: AuthCircuit = new AuthCircuit({ probe: async () => void (await identity.check()), authErrorOf: slackAuthError, clock, log, onClose: () => outbox.kick() });
@@ -152,6 +156,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     log,
     modules: [
       escalationModule({ db, log, metrics }),
+      heartbeatsModule(alerts, log),
       shiftNoticesModule(db, log),
       remindersModule({ log, sendDue: (now) => sendDueReminders(db, now, config.UPDATE_REMINDERS), nextDueAt: () => earliestReminderAt(db) }),
       ...(config.INCIDENT_ANNOUNCE_CHANNEL ? [sloModule(db, log, config.INCIDENT_ANNOUNCE_CHANNEL)] : []),
@@ -167,7 +172,11 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const whenCommitted = (woken: ReadonlySet<Wake>) => {
     outbox.kick(LANES.filter((lane) => woken.has(lane)));
     if (woken.has("engine")) engine.rearm();
-    if (woken.has("access")) actors.forgetAccess();
+    if (woken.has("access")) {
+      // a rota was applied: who may do what, and the integrations, are read again
+      actors.forgetAccess();
+      integrations.forget();
+    }
   };
   let stopListening = () => {};
   const readiness = readinessChecker({
@@ -197,6 +206,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     return false;
   };
 
+  const integrations = integrationEndpoint({ db, clock, alerts, log, metrics });
   const actors = new SlackActors({ slack: slackClient, identity, groupsInAccess: () => userGroupsInAccess(db), clock, log });
   const services: ListenerContext = {
     incidents,
@@ -206,6 +216,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     reminders,
     slo: new SloService({ db, clock }),
     reports: new ReportService({ db, clock }),
+    alerts,
     users,
     actors,
     clock,
@@ -219,6 +230,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     slackApiUrl: config.SLACK_API_URL,
     identity,
     health: serveHealth,
+    integrations,
     healthPort: config.PORT,
     log,
     metrics,

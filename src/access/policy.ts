@@ -93,12 +93,18 @@ export function mayRespond(actor: Actor, action: ResponderAction, incident: Resp
 }
 
 /** Acknowledge or escalate a page: whoever it notified, the incident's commander, admins. */
-export function mayHandlePage(actor: Actor, what: "acknowledge" | "escalate", page: { ref: string; notified: readonly string[]; commanderId: string }, rules: AccessRules): Decision {
+export function mayHandlePage(
+  actor: Actor,
+  what: "acknowledge" | "escalate",
+  page: { ref: string; notified: readonly string[]; commanderId: string | null },
+  rules: AccessRules,
+): Decision {
   const member = mayUseBot(actor);
   if (!member.ok) return member;
-  if (isOneOf(actor, [...page.notified, page.commanderId, ...rules.admins])) return YES;
+  if (isOneOf(actor, [...page.notified, ...(page.commanderId ? [page.commanderId] : []), ...rules.admins])) return YES;
   const notified = page.notified.length ? `the people it paged (${named(page.notified)})` : "the people it paged";
-  return no(`Only ${notified}, the incident commander (${named([page.commanderId])}) and ${adminsPart(rules)} may ${what} this page of ${page.ref}.`);
+  const commander = page.commanderId ? `, the incident commander (${named([page.commanderId])})` : "";
+  return no(`Only ${notified}${commander} and ${adminsPart(rules)} may ${what} this page of ${page.ref}.`);
 }
 
 /** Add an override: the person who will cover, the schedule's owners, admins; never longer than allowed. */

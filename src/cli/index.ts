@@ -5,6 +5,7 @@ import { configuredLogger, openRuntime } from "../runtime.ts";
 import { guard, processIo, type CliIo } from "./args.ts";
 import { doctorCommand } from "./doctor.ts";
 import { oncallCommand } from "./oncall.ts";
+import { integrationCommand } from "./integration.ts";
 import { outboxCommand } from "./outbox.ts";
 import { postmortemCommand } from "./postmortem.ts";
 import { reportCommand } from "./report.ts";
@@ -38,6 +39,11 @@ Commands:
   report [--from <date>] [--to <date>] [--by severity|service|commander] [--json|--csv]
              incident metrics (default: the last 30 days): incidents declared, median and p90
              time to acknowledge, mitigate and resolve, pages, each person's on-call load
+  integration token <name>
+             print a new token for an integration of the rota file (only line on stdout; the
+             previous token stops working); only its hash is stored
+  integration list
+             the integrations applied, their URL path and whether each has a token
   outbox list [--failed]
              the messages not delivered yet (or only those that failed for good)
   outbox retry <id|--failed>
@@ -82,6 +88,9 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
       return sloCommand(rest, io);
     case "report":
       return reportCommand(rest, io);
+    case "integration":
+    case "integrations":
+      return integrationCommand(rest);
     case undefined:
     case "help":
     case "--help":

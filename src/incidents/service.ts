@@ -119,12 +119,19 @@ export class IncidentService {
     return this.opts.db;
   }
 
-  /** Declares an incident. With a request key, a repeat of the same request returns the first result. */
-  async declare(input: DeclareInput, by: Actor, requestKey?: string): Promise<{ incident: Incident; duplicate: boolean }> {
+  /**
+   * Declares an incident. With a request key, a repeat of the same request returns the first result.
+   * `attach` runs in the same transaction once the incident exists (an incident declared from
+   * alerts takes their page); `page: false` does not page the service (the alerts already did).
+   */
+  async declare(
+    input: DeclareInput,
+    by: Actor,
+    requestKey?: string,
+    opts: { page?: boolean; attach?: (tx: Tx, incident: Incident, now: Date) => Promise<void> } = {},
+  ): Promise<{ incident: Incident; duplicate: boolean }> {
     enforce(mayUseBot(by));
     const now = this.opts.clock.now();
-    const declaredById = by.userId;
-    const isPrivate = input.private === true;
     return inTransaction(this.db, async (tx) => {
       const claim = await claimRequest(tx, requestKey, now);
       if (!claim.first) {
@@ -133,44 +140,56 @@ export class IncidentService {
         if (incident) return { incident, duplicate: true };
         throw new UserError("duplicate", "That request is already being handled.");
       }
-      if (input.service && !(await loadService(tx, input.service))) throw noSuchService(input.service, await serviceNames(tx));
-      const number = await takeNextNumber(tx);
-      const commanderId = input.commanderId ?? declaredById;
-      const incident = await createIncident(tx, {
-        number,
-        title: input.title,
-        description: input.description ?? null,
-        severity: input.severity,
-        commanderId,
-        service: input.service ?? null,
-        // A private incident's channel says nothing of it: its name is not made from the title.
-        channelName: isPrivate ? privateChannelName(number) : channelNameFor(number, input.title),
-        declaredById,
-        declaredAt: now,
-        private: isPrivate,
-      });
-      const declared: TimelineData[] = [
-        { kind: "declared", title: input.title, severity: input.severity, commanderId, description: input.description ?? null, service: input.service ?? null },
-      ];
-      await addTimelineEvents(tx, incident.id, declaredById, now, declared);
-      await this.opts.reminders?.afterChange(tx, incident, declared, now);
-      const key = `incident:${incident.id}`;
-      const messages: OutboxEntry[] = [
-        { key: `${key}:channel`, kind: "incident.create_channel", incidentId: incident.id },
-        { key: `${key}:invite:declared`, kind: "incident.invite", incidentId: incident.id, payload: { users: [...new Set([declaredById, commanderId])] } },
-        { key: `${key}:card`, kind: "incident.post_card", incidentId: incident.id },
-        { key: `${key}:pin`, kind: "incident.pin_card", incidentId: incident.id },
-      ];
-      if (this.opts.announceChannel && (!isPrivate || this.opts.announcePrivate === "redacted")) {
-        messages.push({ key: `${key}:announce:declared`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: "declared" } });
-      }
-      await enqueue(tx, messages, now);
-      if (input.service && this.opts.pager && PAGING_SEVERITIES.includes(input.severity)) {
-        await this.opts.pager.pageService(tx, incident, input.service, declaredById, now);
-      }
+      const incident = await this.declareIn(tx, input, by.userId, now, { page: opts.page });
+      await opts.attach?.(tx, incident, now);
       await rememberResponse(tx, requestKey, { incidentId: incident.id });
       return { incident, duplicate: false };
     });
+  }
+
+  /**
+   * Declares an incident in the caller's transaction: the incident, its first timeline event, its
+   * channel, card and announcement (the outbox), and the service's page for a SEV1/SEV2 unless
+   * `page` is false. Whom the channel invites: the declarer and the commander, or `invite`.
+   */
+  async declareIn(tx: Tx, input: DeclareInput, declaredById: string, now: Date, opts: { page?: boolean; invite?: string[] } = {}): Promise<Incident> {
+    const isPrivate = input.private === true;
+    if (input.service && !(await loadService(tx, input.service))) throw noSuchService(input.service, await serviceNames(tx));
+    const number = await takeNextNumber(tx);
+    const commanderId = input.commanderId ?? declaredById;
+    const incident = await createIncident(tx, {
+      number,
+      title: input.title,
+      description: input.description ?? null,
+      severity: input.severity,
+      commanderId,
+      service: input.service ?? null,
+      // A private incident's channel says nothing of it: its name is not made from the title.
+      channelName: isPrivate ? privateChannelName(number) : channelNameFor(number, input.title),
+      declaredById,
+      declaredAt: now,
+      private: isPrivate,
+    });
+    const declared: TimelineData[] = [
+      { kind: "declared", title: input.title, severity: input.severity, commanderId, description: input.description ?? null, service: input.service ?? null },
+    ];
+    await addTimelineEvents(tx, incident.id, declaredById, now, declared);
+    await this.opts.reminders?.afterChange(tx, incident, declared, now);
+    const key = `incident:${incident.id}`;
+    const messages: OutboxEntry[] = [
+      { key: `${key}:channel`, kind: "incident.create_channel", incidentId: incident.id },
+      { key: `${key}:invite:declared`, kind: "incident.invite", incidentId: incident.id, payload: { users: opts.invite ?? [...new Set([declaredById, commanderId])] } },
+      { key: `${key}:card`, kind: "incident.post_card", incidentId: incident.id },
+      { key: `${key}:pin`, kind: "incident.pin_card", incidentId: incident.id },
+    ];
+    if (this.opts.announceChannel && (!isPrivate || this.opts.announcePrivate === "redacted")) {
+      messages.push({ key: `${key}:announce:declared`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: "declared" } });
+    }
+    await enqueue(tx, messages, now);
+    if (opts.page !== false && input.service && this.opts.pager && PAGING_SEVERITIES.includes(input.severity)) {
+      await this.opts.pager.pageService(tx, incident, input.service, declaredById, now);
+    }
+    return incident;
   }
 
   /**

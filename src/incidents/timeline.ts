@@ -22,7 +22,14 @@ export type PageEventData =
   | { kind: "nobody_on_call"; pageId: number; level: number; round: number }
   | { kind: "page_acknowledged"; pageId: number; userId: string }
   | { kind: "policy_exhausted"; pageId: number; policy: string; rounds: number }
-  | { kind: "page_cancelled"; pageId: number; reason: string };
+  | { kind: "page_cancelled"; pageId: number; reason: string }
+  /** Every alert of the page was resolved by the source that sent them: the page stopped. */
+  | { kind: "page_resolved"; pageId: number; integration: string };
+
+/** Alerts of the incident's alert group, as their source sent them (a resolved alert does not resolve the incident). */
+export type AlertEventData =
+  | { kind: "alerts_fired"; integration: string; count: number; summaries: string[] }
+  | { kind: "alerts_resolved"; integration: string; count: number; summaries: string[] };
 
 /**
  * The impact window said by people (`/incident impact start|end <time>`): it replaces declaration
@@ -57,7 +64,7 @@ export type PostmortemEventData =
     };
 
 /** What a timeline event records. */
-export type TimelineData = LifecycleEventData | PageEventData | ImpactEventData | PostmortemEventData;
+export type TimelineData = LifecycleEventData | PageEventData | AlertEventData | ImpactEventData | PostmortemEventData;
 
 export type TimelineKind = TimelineData["kind"];
 

@@ -12,11 +12,11 @@
 import type { Db } from "../db/client.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, ServiceSlo, WorkingHours } from "./rota-file.ts";
+import type { Access, EscalationLevel, EscalationPolicy, Integration, NotifyTarget, Rota, Service, ServiceSlo, WorkingHours } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 import { overrideCountsBySource, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
 
-export type ChangeKind = "schedule" | "policy" | "service" | "access" | "settings";
+export type ChangeKind = "schedule" | "policy" | "service" | "access" | "integration" | "settings";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
 export type ChangeAction = "create" | "update" | "unchanged" | "delete" | "keep";
 
@@ -122,7 +122,8 @@ interface Work {
   schedules: ScheduleWork[];
   policies: Array<{ change: PlanChange; policy: EscalationPolicy; levels: EscalationLevel[] }>;
   services: Array<{ change: PlanChange; service: Service }>;
-  deletes: { schedules: string[]; policies: string[]; services: string[] };
+  integrations: Integration[];
+  deletes: { schedules: string[]; policies: string[]; services: string[]; integrations: string[] };
 }
 
 /** Problems a hand-built Rota may have that parseRotaFile would have reported. */
@@ -138,7 +139,9 @@ function checkRota(rota: Rota): void {
   };
   const schedules = dupes("schedule", rota.schedules.map((s) => s.name));
   const policies = dupes("escalation policy", rota.escalationPolicies.map((p) => p.name));
-  dupes("service", rota.services.map((s) => s.name));
+  const services = dupes("service", rota.services.map((s) => s.name));
+  dupes("integration", rota.integrations.map((i) => i.name));
+  for (const i of rota.integrations) if (!services.has(i.service)) problems.push(`integration "${i.name}": service "${i.service}" is not defined`);
   for (const p of rota.escalationPolicies) {
     for (const l of p.levels) {
       for (const t of l.notify) {
@@ -189,13 +192,21 @@ function makePlan(changes: PlanChange[], prune: boolean): Plan {
 
 async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
   checkRota(rota);
-  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess, workingHours: storedHours } = await readStoredRota(
+  const {
+    schedules: scheduleRows,
+    policies: policyRows,
+    services: serviceRows,
+    integrations: integrationRows,
+    fileOverrides: fileOverrideRows,
+    access: storedAccess,
+    workingHours: storedHours,
+  } = await readStoredRota(
     db,
     rota.schedules.map((s) => s.name),
   );
 
   const changes: PlanChange[] = [];
-  const work: Omit<Work, "plan" | "access" | "workingHours"> = { schedules: [], policies: [], services: [], deletes: { schedules: [], policies: [], services: [] } };
+  const work: Omit<Work, "plan" | "access" | "workingHours"> = { schedules: [], policies: [], services: [], integrations: [], deletes: { schedules: [], policies: [], services: [], integrations: [] } };
 
   // Schedules
   const scheduleByName = new Map(scheduleRows.map((r) => [r.name, r]));
@@ -343,6 +354,24 @@ async function diff(db: DbClient, rota: Rota, prune: boolean): Promise<Work> {
     if (prune) work.deletes.services.push(r.name);
   }
 
+  // Integrations (their tokens are not the rota's: applying never changes one).
+  const integrationByName = new Map(integrationRows.map((r) => [r.name, r]));
+  for (const integration of rota.integrations) {
+    const row = integrationByName.get(integration.name);
+    const what = `${integration.kind} → service ${integration.service}`;
+    let change: PlanChange;
+    if (!row) change = { kind: "integration", name: integration.name, action: "create", details: [what] };
+    else if (canonicalJson(row) !== canonicalJson(integration)) change = { kind: "integration", name: integration.name, action: "update", details: [what] };
+    else change = { kind: "integration", name: integration.name, action: "unchanged", details: [] };
+    changes.push(change);
+    if (change.action !== "unchanged") work.integrations.push(integration);
+  }
+  const fileIntegrations = new Set(rota.integrations.map((i) => i.name));
+  for (const r of integrationRows.filter((r) => !fileIntegrations.has(r.name))) {
+    changes.push({ kind: "integration", name: r.name, action: prune ? "delete" : "keep", details: prune ? ["not in the file"] : ["not in the file", "kept (--prune deletes it)"] });
+    if (prune) work.deletes.integrations.push(r.name);
+  }
+
   // Access: replaced by the file's section when it has one; kept otherwise.
   let access: Access | null = null;
   if (rota.access) {
@@ -393,6 +422,7 @@ function writes(work: Work): RotaWrite {
     services: work.services
       .filter((s) => s.change.action === "create" || s.change.action === "update")
       .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy, slo: s.service.slo ?? null })),
+    integrations: work.integrations,
     deletes: work.deletes,
     access: work.access,
     workingHours: work.workingHours,

@@ -1,5 +1,6 @@
 /**
- * The rota file: schedules, escalation policies, services and who may do what (access), as YAML
+ * The rota file: schedules, escalation policies, services, who may do what (access) and where
+ * alerts come in (integrations), as YAML
  * (or JSON, which YAML parses too). `parseRotaFile` validates the whole file and reports every problem at once, each
  * as `<path in the file>: <message>`, e.g.
  *   schedules.platform-primary.layers[0].rotation.every: expected a duration like 1w
@@ -63,11 +64,29 @@ export interface WorkingHours {
 }
 
 export const DEFAULT_WORKING_HOURS: WorkingHours = { days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" };
+export const INTEGRATION_KINDS = ["alertmanager", "grafana", "generic", "heartbeat"] as const;
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+
+/** An integration: `POST /integrations/<name>` pages `service` with the alerts it is sent. */
+export interface Integration {
+  name: string;
+  kind: IntegrationKind;
+  service: string;
+  /** Alerts whose `label` has a value of `map` also declare an incident of that severity (1–4). */
+  declareIncident: { label: string; map: Record<string, number> } | null;
+  /** A heartbeat: a ping is expected at least every `everySeconds`, plus `graceSeconds` of slack. */
+  everySeconds: number | null;
+  graceSeconds: number | null;
+}
+
+/** A heartbeat's slack when the file does not say. */
+export const DEFAULT_HEARTBEAT_GRACE_SECONDS = 5 * 60;
 
 export interface Rota {
   schedules: Schedule[];
   escalationPolicies: EscalationPolicy[];
   services: Service[];
+  integrations: Integration[];
   /** Per schedule: who may add and remove any of its overrides (user or user group ids). */
   owners: Record<string, string[]>;
   /** The access section, or null when the file has none (what is stored is then kept). */
@@ -228,7 +247,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "working_hours"] as const;
+const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "working_hours", "integrations"] as const;
 const WORKING_HOURS_KEYS = ["days", "from", "to"] as const;
 const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners"] as const;
 const ACCESS_KEYS = ["admins", "max_override"] as const;
@@ -240,6 +259,8 @@ const POLICY_KEYS = ["levels", "repeat"] as const;
 const LEVEL_KEYS = ["notify", "escalate_after"] as const;
 const SERVICE_KEYS = ["escalation_policy", "slo"] as const;
 const SLO_KEYS = ["objective", "window", "counts_from"] as const;
+const INTEGRATION_KEYS = ["kind", "service", "declare_incident", "every", "grace"] as const;
+const DECLARE_KEYS = ["label", "map"] as const;
 
 function checkSchedule(c: Checker, name: string, raw: unknown, path: string): Schedule | undefined {
   if (!isMap(raw)) {
@@ -584,6 +605,69 @@ function checkWorkingHours(c: Checker, raw: unknown): WorkingHours | null {
   return { days, ...times };
 }
 
+/** `1h`, `90s`, `2d`: a duration in seconds for heartbeats (seconds to weeks); null if malformed. */
+function parseAnyDuration(text: unknown): number | null {
+  return parseDuration(text) ?? parseLongDuration(text);
+}
+
+function checkIntegration(c: Checker, name: string, raw: unknown, path: string, serviceNames: Set<string>): Integration | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with kind and service");
+    return undefined;
+  }
+  c.keys(raw, INTEGRATION_KEYS, path);
+  const before = c.errors.length;
+  const kind = c.required(raw, "kind", path);
+  if (kind !== undefined && !INTEGRATION_KINDS.includes(kind as IntegrationKind)) c.error(join(path, "kind"), `expected one of ${INTEGRATION_KINDS.join(", ")}, not ${describe(kind)}`);
+  const service = c.required(raw, "service", path);
+  if (service !== undefined) {
+    if (typeof service !== "string") c.error(join(path, "service"), "expected a service name");
+    else if (!serviceNames.has(service)) c.error(join(path, "service"), `service "${service}" is not defined${serviceNames.size ? ` (services: ${[...serviceNames].join(", ")})` : ""}`);
+  }
+  let declareIncident: Integration["declareIncident"] = null;
+  if (raw.declare_incident !== undefined && raw.declare_incident !== null) {
+    const at = join(path, "declare_incident");
+    const d = raw.declare_incident;
+    if (kind === "heartbeat") c.error(at, "a heartbeat does not declare incidents");
+    else if (!isMap(d)) c.error(at, "expected a mapping with label and map");
+    else {
+      c.keys(d, DECLARE_KEYS, at);
+      const label = c.required(d, "label", at);
+      if (label !== undefined && (typeof label !== "string" || label === "")) c.error(join(at, "label"), "expected a label name like severity");
+      const map = c.required(d, "map", at);
+      const severities: Record<string, number> = {};
+      if (map !== undefined) {
+        if (!isMap(map) || Object.keys(map).length === 0) c.error(join(at, "map"), "expected a mapping of label values to severities, like { critical: 1, error: 2 }");
+        else
+          for (const [value, sev] of Object.entries(map)) {
+            const n = typeof sev === "number" ? sev : typeof sev === "string" ? Number(/^(?:sev)?([1-4])$/i.exec(sev)?.[1] ?? NaN) : NaN;
+            if (!Number.isInteger(n) || n < 1 || n > 4) c.error(join(join(at, "map"), value), `expected a severity 1–4 (or SEV1–SEV4), not ${describe(sev)}`);
+            else severities[value] = n;
+          }
+      }
+      if (typeof label === "string") declareIncident = { label, map: severities };
+    }
+  }
+  let everySeconds: number | null = null;
+  let graceSeconds: number | null = null;
+  if (kind === "heartbeat") {
+    const every = c.required(raw, "every", path);
+    if (every !== undefined) {
+      everySeconds = parseAnyDuration(every);
+      if (everySeconds === null) c.error(join(path, "every"), "expected a duration like 1h, 30m or 1d");
+    }
+    graceSeconds = DEFAULT_HEARTBEAT_GRACE_SECONDS;
+    if (raw.grace !== undefined && raw.grace !== null) {
+      graceSeconds = raw.grace === "0" || raw.grace === 0 || raw.grace === "0s" ? 0 : parseAnyDuration(raw.grace);
+      if (graceSeconds === null) c.error(join(path, "grace"), "expected a duration like 10m");
+    }
+  } else {
+    for (const key of ["every", "grace"] as const) if (raw[key] !== undefined) c.error(join(path, key), "only a heartbeat integration has every and grace");
+  }
+  if (c.errors.length > before) return undefined;
+  return { name, kind: kind as IntegrationKind, service: service as string, declareIncident, everySeconds, graceSeconds };
+}
+
 /** Validate an already-parsed rota value (the result of YAML/JSON parsing). */
 export function validateRota(data: unknown): RotaParseResult {
   const c = new Checker();
@@ -596,6 +680,7 @@ export function validateRota(data: unknown): RotaParseResult {
   const scheduleEntries = c.namedEntries(data.schedules, "schedules", "schedule");
   const policyEntries = c.namedEntries(data.escalation_policies, "escalation_policies", "escalation policy");
   const serviceEntries = c.namedEntries(data.services, "services", "service");
+  const integrationEntries = c.namedEntries(data.integrations, "integrations", "integration");
   // References are checked against every name defined, even where the definition has errors
   // of its own (those are reported there).
   const scheduleNames = new Set(scheduleEntries.map(([n]) => n));
@@ -623,8 +708,14 @@ export function validateRota(data: unknown): RotaParseResult {
     const s = checkService(c, name, raw, `services.${name}`, policyNames);
     if (s) services.push(s);
   }
+  const serviceNames = new Set(serviceEntries.map(([n]) => n));
+  const integrations: Integration[] = [];
+  for (const [name, raw] of integrationEntries) {
+    const i = checkIntegration(c, name, raw, `integrations.${name}`, serviceNames);
+    if (i) integrations.push(i);
+  }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, rota: { schedules, escalationPolicies, services, owners, access, ...(workingHours ? { workingHours } : {}) } };
+  return { ok: true, rota: { schedules, escalationPolicies, services, integrations, owners, access, ...(workingHours ? { workingHours } : {}) } };
 }
 
 /**

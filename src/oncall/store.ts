@@ -5,7 +5,7 @@
 import { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service, type ServiceSlo, type WorkingHours } from "./rota-file.ts";
+import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Integration, type IntegrationKind, type Rota, type Service, type ServiceSlo, type WorkingHours } from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
 import { WEEKDAYS, type Weekday } from "./zoned.ts";
 
@@ -96,22 +96,22 @@ export async function loadSchedule(db: DbClient, name: string, window?: TimeWind
  * Several schedules with their overrides in [from, to), in two queries whatever their number
  * (the escalation engine asks for every schedule a batch of steps names). Unknown names are absent.
  */
-export async function loadSchedules(db: DbClient, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
+export async function loadSchedules(db: RawTx, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
   const out = new Map<string, Schedule>();
   if (names.length === 0) return out;
-  const rows = await db.schedule.findMany({ where: { name: { in: names } } });
+  const rows = await db.$queryRaw<{ id: number; name: string; timezone: string; layers: Prisma.JsonValue }[]>`
+    SELECT id, name, timezone, layers FROM schedule WHERE name = ANY(${names}::text[])`;
   if (rows.length === 0) return out;
-  const overrides = await db.scheduleOverride.findMany({
-    where: { scheduleId: { in: rows.map((r) => r.id) }, endAt: { gt: window.from }, startAt: { lt: window.to } },
-    select: { scheduleId: true, userId: true, startAt: true, endAt: true },
-    orderBy: [{ startAt: "asc" }, { id: "asc" }],
-  });
+  const overrides = await db.$queryRaw<{ schedule_id: number; user_id: string; start_at: Date; end_at: Date }[]>`
+    SELECT schedule_id, user_id, start_at, end_at FROM schedule_override
+     WHERE schedule_id = ANY(${rows.map((r) => r.id)}::int[]) AND end_at > ${window.from} AND start_at < ${window.to}
+     ORDER BY start_at, id`;
   for (const row of rows) {
     out.set(row.name, {
       name: row.name,
       timezone: row.timezone,
       layers: layersFromJson(row.layers),
-      overrides: overrides.filter((o) => o.scheduleId === row.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
+      overrides: overrides.filter((o) => o.schedule_id === row.id).map((o) => ({ user: o.user_id, start: o.start_at, end: o.end_at })),
     });
   }
   return out;
@@ -123,14 +123,14 @@ export async function listSchedules(db: DbClient): Promise<ScheduleSummary[]> {
   return rows.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), updatedAt: r.updatedAt }));
 }
 
-export async function loadPolicy(db: DbClient, name: string): Promise<EscalationPolicy | null> {
-  const row = await db.escalationPolicy.findUnique({ where: { name } });
+export async function loadPolicy(db: RawTx, name: string): Promise<EscalationPolicy | null> {
+  const [row] = await db.$queryRaw<{ name: string; levels: Prisma.JsonValue; repeat: number }[]>`SELECT name, levels, repeat FROM escalation_policy WHERE name = ${name}`;
   return row ? { name: row.name, levels: levelsFromJson(row.levels), repeat: row.repeat } : null;
 }
 
-export async function loadService(db: DbClient, name: string): Promise<Service | null> {
-  const row = await db.service.findUnique({ where: { name } });
-  return row ? serviceOf(row) : null;
+export async function loadService(db: RawTx, name: string): Promise<Service | null> {
+  const [row] = await db.$queryRaw<{ name: string; escalation_policy: string; slo: Prisma.JsonValue | null }[]>`SELECT name, escalation_policy, slo FROM service WHERE name = ${name}`;
+  return row ? serviceOf({ name: row.name, escalationPolicy: row.escalation_policy, slo: row.slo }) : null;
 }
 
 /** A service as the rota file says it (`slo` only when it has one). */
@@ -162,12 +162,12 @@ async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
   throw noSuchSchedule(name, await scheduleNames(db));
 }
 
-export async function scheduleNames(db: DbClient): Promise<string[]> {
-  return (await db.schedule.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+export async function scheduleNames(db: RawTx): Promise<string[]> {
+  return (await db.$queryRaw<{ name: string }[]>`SELECT name FROM schedule ORDER BY name`).map((s) => s.name);
 }
 
-export async function serviceNames(db: DbClient): Promise<string[]> {
-  return (await db.service.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+export async function serviceNames(db: RawTx): Promise<string[]> {
+  return (await db.$queryRaw<{ name: string }[]>`SELECT name FROM service ORDER BY name`).map((s) => s.name);
 }
 
 export interface AddOverrideInput {
@@ -281,6 +281,7 @@ export interface StoredRota {
   schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[] }[];
   policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
+  integrations: Integration[];
   /** The overrides from the file, of the schedules named. */
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
@@ -295,10 +296,11 @@ export interface StoredRota {
  * access section. What `incident-bot doctor` checks the people of.
  */
 export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Promise<Rota> {
-  const [schedules, policies, services, access, overrides] = await Promise.all([
+  const [schedules, policies, services, integrations, access, overrides] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    listIntegrations(db),
     loadAccess(db),
     db.scheduleOverride.findMany({
       where: { endAt: { gt: opts.overridesFrom } },
@@ -315,6 +317,7 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
     })),
     escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map(serviceOf),
+    integrations,
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
     access,
   };
@@ -322,10 +325,11 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */
 export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
-  const [schedules, policies, services, access, workingHours] = await Promise.all([
+  const [schedules, policies, services, integrations, access, workingHours] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    listIntegrations(db),
     loadAccess(db),
     storedWorkingHours(db),
   ]);
@@ -338,6 +342,7 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
     schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners) })),
     policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
     services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy, slo: sloFromJson(r.slo) })),
+    integrations,
     fileOverrides,
     access,
     workingHours,
@@ -355,14 +360,15 @@ export interface RotaWrite {
   schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
   services: { create: boolean; name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
-  deletes: { schedules: string[]; policies: string[]; services: string[] };
+  integrations: Integration[];
+  deletes: { schedules: string[]; policies: string[]; services: string[]; integrations: string[] };
   access: Access | null;
   /** The working hours to write, when the file gives them and they differ. */
   workingHours?: WorkingHours | null;
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
-  wakeAfterCommit(tx, "access"); // admins and owners may have changed
+  wakeAfterCommit(tx, "access"); // admins, owners and integrations may have changed
   for (const s of w.schedules) {
     const layers = s.layers as unknown as Prisma.InputJsonValue;
     const owners = s.owners as Prisma.InputJsonValue;
@@ -386,6 +392,11 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     if (s.create) await tx.service.create({ data: { name: s.name, ...data } });
     else await tx.service.update({ where: { name: s.name }, data });
   }
+  for (const i of w.integrations) {
+    const data = { kind: i.kind, service: i.service, config: integrationConfig(i), updatedAt: now };
+    await tx.integration.upsert({ where: { name: i.name }, create: { name: i.name, ...data }, update: data });
+  }
+  if (w.deletes.integrations.length > 0) await tx.integration.deleteMany({ where: { name: { in: w.deletes.integrations } } });
   if (w.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: w.deletes.services } } });
   if (w.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: w.deletes.policies } } });
   if (w.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: w.deletes.schedules } } });
@@ -405,6 +416,25 @@ export async function storedWorkingHours(db: DbClient): Promise<WorkingHours | n
   const v = row?.workingHours as { days?: unknown; from?: unknown; to?: unknown } | null | undefined;
   if (!v || !Array.isArray(v.days) || typeof v.from !== "string" || typeof v.to !== "string") return null;
   return { days: v.days.filter((d): d is Weekday => typeof d === "string" && (WEEKDAYS as readonly string[]).includes(d)), from: v.from, to: v.to };
+}
+
+const integrationConfig = (i: Integration): Prisma.InputJsonValue =>
+  ({ declareIncident: i.declareIncident, everySeconds: i.everySeconds, graceSeconds: i.graceSeconds }) as unknown as Prisma.InputJsonValue;
+
+function toIntegration(r: { name: string; kind: string; service: string; config: Prisma.JsonValue }): Integration {
+  const config = (r.config ?? {}) as Partial<Pick<Integration, "declareIncident" | "everySeconds" | "graceSeconds">>;
+  return { name: r.name, kind: r.kind as IntegrationKind, service: r.service, declareIncident: config.declareIncident ?? null, everySeconds: config.everySeconds ?? null, graceSeconds: config.graceSeconds ?? null };
+}
+
+/** Every integration applied from the rota file, by name. */
+export async function listIntegrations(db: DbClient): Promise<Integration[]> {
+  return (await db.integration.findMany({ orderBy: { name: "asc" } })).map(toIntegration);
+}
+
+/** One integration as applied, or null (one statement, in any kind of transaction or none). */
+export async function loadIntegration(db: RawTx, name: string): Promise<Integration | null> {
+  const [row] = await db.$queryRaw<{ name: string; kind: string; service: string; config: Prisma.JsonValue }[]>`SELECT name, kind, service, config FROM integration WHERE name = ${name}`;
+  return row ? toIntegration(row) : null;
 }
 
 function principalsFromJson(value: Prisma.JsonValue): string[] {

@@ -32,7 +32,7 @@ export interface IncidentFacts {
   timeToResolveMs: number | null;
 }
 
-export type PageOutcome = "escalating" | "acknowledged" | "exhausted" | "cancelled";
+export type PageOutcome = "escalating" | "acknowledged" | "exhausted" | "cancelled" | "resolved";
 
 /** One person notified by one step of a page. */
 export interface NotificationFacts {

@@ -25,6 +25,8 @@ export type Command =
   | { verb: "ack"; incident: number | null }
   | { verb: "action"; text: string; ownerId: string | null; type: ActionItemType; dueOn: Date | null; incident: number | null }
   | { verb: "action-done"; id: number }
+  | { verb: "alerts" }
+  | { verb: "alerts-ack"; id: number }
   | { verb: "actions"; incident: number | null }
   | { verb: "postmortem"; export: boolean; incident: number | null }
   | { verb: "postmortem-reviewed"; incident: number | null }
@@ -53,6 +55,8 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
   ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process] [due:YYYY-MM-DD]", "record an action item for the postmortem (also a button on the card); past its due date its owner is reminded weekly. Example: `/incident action Alert on queue depth @dana type:detect due:2026-04-30`"],
   ["/incident action done <id>", "mark an action item done (its owner is no longer reminded)"],
+  ["/incident alerts", "the alerts firing now (from Alertmanager, Grafana, webhooks and heartbeats), with their page's state"],
+  ["/incident alerts ack <id>", "acknowledge the page of an alert (ids are listed by `/incident alerts`), like its Acknowledge button"],
   ["/incident actions", "this incident's action items"],
   ["/incident postmortem [export]", "write the postmortem draft now and export it to the wiki (closing does it too; export again to update the same document, or write the draft next to it once people edited it)"],
   ["/incident postmortem reviewed", "say the postmortem was reviewed (stops the review reminder)"],
@@ -65,7 +69,7 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "action", "actions", "postmortem", "impact", "slo", "stats", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "page", "ack", "alerts", "action", "actions", "postmortem", "impact", "slo", "stats", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -321,6 +325,15 @@ export function parseCommand(text: string): ParseResult {
         return { ok: false, error: "`/incident stats` takes a period: `7d`, `30d` (the default) or `90d`, e.g. `/incident stats 7d`." };
       }
       return { ok: true, command: { verb: "stats", period } };
+    }
+    case "alerts":
+    case "alert": {
+      if (args.length === 0) return { ok: true, command: { verb: "alerts" } };
+      const id = Number((args[1] ?? "").replace(/^#/, ""));
+      if (args[0].toLowerCase() !== "ack" || args.length !== 2 || !Number.isSafeInteger(id) || id <= 0) {
+        return { ok: false, error: "Use `/incident alerts` (the alerts firing now) or `/incident alerts ack <id>` (acknowledge the page of an alert; `/incident alerts` lists the ids)." };
+      }
+      return { ok: true, command: { verb: "alerts-ack", id } };
     }
     case "ack":
     case "acknowledge": {

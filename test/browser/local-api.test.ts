@@ -245,6 +245,21 @@ describe("local workspace API: only the page itself", () => {
     const fromBrowser = await fetch(`${h.local.url}api/response/0123456789abcdef`, { method: "POST", headers: page, body: JSON.stringify({ text: "Sneaky" }) });
     expect(fromBrowser.status).toBe(403);
   });
+
+  it("sends a test alert: an Alertmanager body to the bot's sample integration pages the on-call; resolving stops the page", async () => {
+    const pagedDms = () => h.local.standIn.callsTo("chat.postMessage").filter((c) => /^[UW]/.test(String(c.args.channel)) && String(c.args.text).includes("You are paged: Checkout p99 latency"));
+    const sent = await h.post("/api/test-alert", { severity: "warning" });
+    expect(sent).toMatchObject({ ok: true, status: 200, received: 2, opened: 2, pagesStarted: [expect.any(Number)] });
+    await until("the page's direct message", async () => pagedDms().length === 1);
+    const dm = pagedDms()[0];
+    expect(JSON.stringify(dm.args.blocks)).toContain("Declare incident");
+    const again = await h.post("/api/test-alert", { severity: "warning" });
+    expect(again).toMatchObject({ ok: true, opened: 0, repeated: 2, pagesStarted: [] });
+    const resolved = await h.post("/api/test-alert", { severity: "warning", resolve: true });
+    expect(resolved).toMatchObject({ ok: true, resolved: 2, pagesResolved: sent.pagesStarted });
+    await until("the resolution", async () => h.local.standIn.callsTo("chat.postMessage").some((c) => c.args.channel === dm.args.channel && String(c.args.text).includes("Resolved by the source")));
+    expect(pagedDms().length).toBe(1);
+  });
 });
 
 /**

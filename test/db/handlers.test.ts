@@ -22,6 +22,7 @@ import { handle } from "../../src/slack/reply.ts";
 import { SlackUsers } from "../../src/slack/users.ts";
 import { SlackActors } from "../../src/slack/actors.ts";
 import { createWebClient, SlackIdentity } from "../../src/slack/web-client.ts";
+import { AlertService } from "../../src/alerts/service.ts";
 import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -36,12 +37,14 @@ beforeAll(async () => {
   // Nobody is asked: no handler below needs a person's profile.
   const unused = createWebClient("xoxb-unused", "http://127.0.0.1:9/api/");
   const reminders = new ReminderService({ db: t.db, clock, cadence: DEFAULT_UPDATE_CADENCE });
+  const incidents = new IncidentService({ db: t.db, clock, pager: escalation, reminders });
   services = {
-    incidents: new IncidentService({ db: t.db, clock, pager: escalation, reminders }),
+    incidents,
     reminders,
     slo: new SloService({ db: t.db, clock }),
     reports: new ReportService({ db: t.db, clock }),
     escalation,
+    alerts: new AlertService({ db: t.db, clock, log, escalation, incidents }),
     oncall: new OnCallService({ db: t.db, clock }),
     postmortems: new PostmortemService({ db: t.db, clock }),
     users: new SlackUsers(unused),
@@ -72,7 +75,7 @@ const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
-    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "action", "action-done", "actions", "postmortem", "postmortem-reviewed", "impact", "slo", "stats"];
+    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "page", "ack", "alerts", "alerts-ack", "action", "action-done", "actions", "postmortem", "postmortem-reviewed", "impact", "slo", "stats"];
     expect(Object.keys(COMMANDS).sort()).toEqual(verbs.sort());
   });
 

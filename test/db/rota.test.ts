@@ -36,6 +36,7 @@ beforeEach(async () => {
   await t.db.schedule.deleteMany();
   await t.db.escalationPolicy.deleteMany();
   await t.db.service.deleteMany();
+  await t.db.integration.deleteMany();
 });
 
 function rotaOf(text: string): Rota {
@@ -77,6 +78,7 @@ describe("rota apply", () => {
       "create schedule platform-secondary",
       "create policy platform",
       "create service checkout",
+      "create integration prometheus",
     ]);
     expect(formatPlan(plan)).toBe(
       [
@@ -85,8 +87,9 @@ describe("rota apply", () => {
         "+ schedule platform-secondary: America/New_York, 2 layers, 0 overrides",
         "+ policy platform: 2 levels, repeat 2",
         "+ service checkout: escalation policy platform; SLO 99.9 % over 30d from SEV2",
+        "+ integration prometheus: alertmanager → service checkout",
         "",
-        "Plan: 4 to create, 0 to update, 0 to delete.",
+        "Plan: 5 to create, 0 to update, 0 to delete.",
       ].join("\n"),
     );
     expect(await counts()).toEqual({ schedules: 2, overrides: 1, policies: 1, services: 1 });
@@ -135,7 +138,7 @@ describe("rota apply", () => {
         "Plan: 1 to create, 3 to update, 0 to delete.",
       ].join("\n"),
     );
-    expect(plan.counts).toMatchObject({ create: 1, update: 3, unchanged: 1, delete: 0 });
+    expect(plan.counts).toMatchObject({ create: 1, update: 3, unchanged: 2, delete: 0 });
     // planning wrote nothing
     expect(await t.db.schedule.findMany({ orderBy: { id: "asc" } })).toEqual(before);
     expect((await loadPolicy(t.db, "platform"))!.repeat).toBe(2);
@@ -164,7 +167,7 @@ describe("rota apply", () => {
     const second = await applyRota(t.db, example(), { now: new Date("2026-02-02T00:00:00Z") });
     expect(second.hasChanges).toBe(false);
     expect(second.changes.every((c) => c.action === "unchanged")).toBe(true);
-    expect(formatPlan(second, { applied: true })).toBe("No changes. (4 definitions up to date.)");
+    expect(formatPlan(second, { applied: true })).toBe("No changes. (5 definitions up to date.)");
     expect(await rows()).toEqual(first);
     expect(first.schedules.every((s) => s.updatedAt.toISOString() === "2026-02-01T00:00:00.000Z")).toBe(true);
 
@@ -240,6 +243,7 @@ describe("rota apply", () => {
       doc.escalation_policies.platform.levels[1].notify = ["user:U0ERIN0005"];
       delete doc.services.checkout;
       doc.services.payments = { escalation_policy: "platform" };
+      doc.integrations.prometheus.service = "payments";
     });
     const kept = await applyRota(t.db, smaller);
     expect(formatPlan(kept, { applied: true })).toBe(
@@ -248,8 +252,9 @@ describe("rota apply", () => {
         "~ policy platform: levels changed",
         "+ service payments: escalation policy platform",
         "! service checkout: not in the file; kept (--prune deletes it)",
+        "~ integration prometheus: alertmanager → service payments",
         "",
-        "Applied: 1 created, 1 updated, 0 deleted.",
+        "Applied: 1 created, 2 updated, 0 deleted.",
       ].join("\n"),
     );
     expect(await counts()).toEqual({ schedules: 2, overrides: 2, policies: 1, services: 2 });
@@ -267,7 +272,7 @@ describe("rota apply", () => {
     expect(await counts()).toEqual({ schedules: 1, overrides: 1, policies: 1, services: 1 });
     expect(await loadSchedule(t.db, "platform-secondary")).toBeNull();
     expect(await loadService(t.db, "checkout")).toBeNull();
-    expect(formatPlan(await planRota(t.db, smaller, { prune: true }))).toBe("No changes. (3 definitions up to date.)");
+    expect(formatPlan(await planRota(t.db, smaller, { prune: true }))).toBe("No changes. (4 definitions up to date.)");
   });
 
   it("an invalid file: every error, by its path in the file, and nothing written", async () => {

@@ -64,6 +64,13 @@ export function describeTimelineEvent(e: PostmortemTimelineEvent, users?: UserNa
     }
     case "page_cancelled":
       return `Paging stopped: ${text(d.reason)}`;
+    case "page_resolved":
+      return `Paging stopped: the alerts from ${text(d.integration)} were resolved by their source`;
+    case "alerts_fired":
+    case "alerts_resolved": {
+      const summaries = Array.isArray(d.summaries) ? d.summaries.map((x) => text(x)).join("; ") : "";
+      return `${d.count} alert${d.count === 1 ? "" : "s"} from ${text(d.integration)} ${d.kind === "alerts_fired" ? "fired" : "resolved"}${summaries ? `: ${summaries}` : ""}`;
+    }
     case "postmortem_exported":
       if (d.outcome === "kept-edits" && d.regenerated) {
         return `${actor} regenerated the postmortem draft to ${text(d.regenerated.location)}, keeping the edits people made to ${text(d.location)}`;

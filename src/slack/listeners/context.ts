@@ -1,5 +1,6 @@
 // What every listener is given: the services, the Slack users directory, who is asking. (What a
 // write causes is delivered after its commit: see onCommit in db/tx.ts.)
+import type { AlertService } from "../../alerts/service.ts";
 import type { Clock } from "../../clock.ts";
 import type { OutboxEntry } from "../../db/outbox.ts";
 import type { EscalationService } from "../../escalation/service.ts";
@@ -21,6 +22,7 @@ export interface Services {
   reminders: ReminderService;
   slo: SloService;
   reports: ReportService;
+  alerts: AlertService;
 }
 
 export interface ListenerContext extends Services {

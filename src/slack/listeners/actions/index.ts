@@ -7,7 +7,8 @@ import { handle, type Reply } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, severityMenu, statusButton, type ClickContext } from "./incident.ts";
-import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
+import { acknowledgeButton, declareFromAlertsForm, escalateButton, PAGE_APOLOGY } from "./paging.ts";
+import { ALERT_ACTIONS } from "../../../alerts/views.ts";
 import { postUpdateForm, snoozeButton } from "./reminders.ts";
 import { REMINDER_ACTIONS } from "../../../reminders/views.ts";
 
@@ -59,4 +60,6 @@ export function registerActions(app: App, services: ListenerContext): void {
   }
   opens(ACTIONS.addActionItem, actionItemForm, "action item");
   opens(REMINDER_ACTIONS.postUpdate, postUpdateForm, "status update");
+  // "Declare incident" on an alerts' page: the declare form, started from the alerts.
+  opens(ALERT_ACTIONS.declare, declareFromAlertsForm, "declare (from alerts)");
 }

@@ -36,6 +36,8 @@ export const COMMANDS: CommandHandlers = {
   "override-remove": oncall.overrideRemove,
   page: paging.page,
   ack: paging.ack,
+  alerts: paging.alerts,
+  "alerts-ack": paging.alertsAck,
   action: postmortem.action,
   actions: postmortem.actions,
   "action-done": postmortem.actionDone,

@@ -39,7 +39,12 @@ export async function declareForm(s: Submission): Promise<FormAnswer> {
   if (!severity || !SEVERITIES.includes(severity)) errors.severity = "Pick a severity from SEV1 (highest) to SEV4.";
   if (Object.keys(errors).length > 0) return { errors };
   try {
-    const { incident } = await s.services.incidents.declare({ title, severity: severity!, description, commanderId, private: isPrivate }, s.actor, `view:${s.viewId}`);
+    const input = { title, severity: severity!, description, commanderId, private: isPrivate };
+    const meta = parseMetadata(s.privateMetadata);
+    // From an alerts' page: the incident takes their page and service, and pages nobody again.
+    const { incident } = meta.alertGroupId
+      ? await s.services.alerts.declareFromGroup(Number(meta.alertGroupId), { ...input, service: typeof meta.service === "string" ? meta.service : null }, s.actor, `view:${s.viewId}`)
+      : await s.services.incidents.declare(input, s.actor, `view:${s.viewId}`);
     s.log.bind({ incident: incidentRef(incident.number) });
     return null;
   } catch (err) {
@@ -47,6 +52,15 @@ export async function declareForm(s: Submission): Promise<FormAnswer> {
     s.log.bind({ outcome: "error" });
     s.log.error(`declare from the modal failed: ${String(err)}`, { err });
     return { errors: { title: "Something went wrong on our side; nothing was declared. Please submit again." } };
+  }
+}
+
+function parseMetadata(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
 
