@@ -9,7 +9,6 @@ import { newToken } from "../../src/alerts/tokens.ts";
 import { ALICE, applyRotaText, BOB, CAROL, DAVE, startBot, startHarness, type Harness } from "../support/bot.ts";
 import { policy, rotaFile, weeklySchedule } from "../fixtures/rotas.ts";
 
-const SHARED = path.resolve(import.meta.dirname, "../../../shared/alerts");
 const EXAMPLES = path.resolve(import.meta.dirname, "../fixtures/alerts");
 const example = (name: string): any => JSON.parse(readFileSync(path.join(EXAMPLES, name), "utf8"));
 
@@ -142,34 +141,34 @@ describe("POST /integrations/<name>: bad input writes nothing", () => {
 
 describe("an Alertmanager group", () => {
   it("pages once for the group, repeats change nothing, escalates like any page, and stops when the source resolves it", async () => {
-    const firing = JSON.parse(readFileSync(path.join(SHARED, "alertmanager-firing.json"), "utf8"));
+    const firing = example("alertmanager-firing.json");
     const first = await send("prometheus", firing, { basic: true });
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ received: 2, opened: 2, repeated: 0, pagesStarted: [expect.any(Number)] });
-    expect(dmsWith("Checkout 5xx ratio")).toEqual({ [ALICE]: 1 });
+    expect(dmsWith("Payments p99 latency")).toEqual({ [ALICE]: 1 });
     const dm = h.slack.callsTo("chat.postMessage").find((c) => c.args.channel === ALICE)!;
     const blocks = JSON.stringify(dm.args.blocks);
-    for (const part of ["Acknowledge", "Escalate now", "Declare incident", "2 alerts firing", "alertname=CheckoutHighErrorRate", "severity=critical", "https://runbooks.example.com/checkout/high-error-rate", "http://prometheus.example.com:9090/graph", "silences/new"]) {
+    for (const part of ["Acknowledge", "Escalate now", "Declare incident", "2 alerts firing", "alertname=PaymentsLatencyHigh", "severity=critical", "https://runbooks.example.org/payments/latency", "http://prometheus.example.org:9090/graph", "silences/new"]) {
       expect(blocks).toContain(part);
     }
 
     // Alertmanager's repeat_interval: the same group again, nothing new.
     const again = await send("prometheus", firing);
     expect(again.json).toMatchObject({ opened: 0, repeated: 2, pagesStarted: [] });
-    expect(dmsWith("Checkout 5xx ratio")).toEqual({ [ALICE]: 1 });
+    expect(dmsWith("Payments p99 latency")).toEqual({ [ALICE]: 1 });
 
     h.clock.advance(5 * MIN);
     await h.tick();
-    expect(dmsWith("Checkout 5xx ratio")).toEqual({ [ALICE]: 1, [CAROL]: 1 });
+    expect(dmsWith("Payments p99 latency")).toEqual({ [ALICE]: 1, [CAROL]: 1 });
 
-    const resolved = await send("prometheus", JSON.parse(readFileSync(path.join(SHARED, "alertmanager-resolved.json"), "utf8")));
+    const resolved = await send("prometheus", example("alertmanager-resolved.json"));
     expect(resolved.json).toMatchObject({ resolved: 2, pagesResolved: first.json.pagesStarted });
     expect(dmsWith("Resolved by the source")).toEqual({ [ALICE]: 1, [CAROL]: 1 });
     h.clock.advance(60 * MIN);
     await h.tick();
-    expect(dmsWith("You are paged: Checkout 5xx ratio")).toEqual({ [ALICE]: 1, [CAROL]: 1 });
+    expect(dmsWith("You are paged: Payments p99 latency")).toEqual({ [ALICE]: 1, [CAROL]: 1 });
     const list = await h.command("alerts");
-    expect(list.text).not.toContain("CheckoutHighErrorRate");
+    expect(list.text).not.toContain("Payments p99 latency");
   });
 
   it("1,000 alerts in a group are one page; a body with some malformed alerts takes the good ones and names the bad", async () => {
@@ -262,12 +261,12 @@ describe("declare_incident", () => {
 
 describe("other senders", () => {
   it("Grafana's contact point body pages the storage service, with its silence and dashboard links", async () => {
-    const res = await send("grafana", JSON.parse(readFileSync(path.join(SHARED, "grafana-firing.json"), "utf8")));
+    const res = await send("grafana", example("grafana-firing.json"));
     expect(res.json).toMatchObject({ opened: 1, pagesStarted: [expect.any(Number)] });
-    const dm = h.slack.callsTo("chat.postMessage").find((c) => JSON.stringify(c.args.blocks ?? "").includes("is 93% full"))!;
+    const dm = h.slack.callsTo("chat.postMessage").find((c) => JSON.stringify(c.args.blocks ?? "").includes("orders queue has 48,000"))!;
     const blocks = JSON.stringify(dm.args.blocks);
-    expect(blocks).toContain("https://grafana.example.com/alerting/silence/new");
-    expect(blocks).toContain("https://grafana.example.com/d/node/node-exporter");
+    expect(blocks).toContain("https://grafana.example.org/alerting/silence/new");
+    expect(blocks).toContain("https://grafana.example.org/d/queues/queues");
   });
 
   it("generic alerts are identified by key: firing pages, resolved stops it", async () => {
