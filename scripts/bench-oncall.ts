@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   try {
     await migrate(url);
     db = createDb(url, { max: 4 });
-    const rota: Rota = { schedules: [schedule], escalationPolicies: [], services: [], owners: {}, access: null, userGroups: [] };
+    const rota: Rota = { schedules: [schedule], escalationPolicies: [], services: [], integrations: [], owners: {}, access: null, userGroups: [] };
     const ta = performance.now();
     await applyRota(db, rota);
     console.log(`applyRota (create, ${OVERRIDES} overrides): ${fmt(performance.now() - ta)} ms`);

@@ -3,6 +3,8 @@
 // auth circuit, readiness, metrics, and the Slack adapter. The only place that knows how the parts fit.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
+import { integrationEndpoint } from "./alerts/http.ts";
+import { AlertService } from "./alerts/service.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { ConfigError } from "./config.ts";
@@ -14,9 +16,12 @@ import { AuthCircuit } from "./engine/circuit.ts";
 import { Engine } from "./engine/engine.ts";
 import { readinessChecker, type Readiness } from "./engine/health.ts";
 import { escalationModule } from "./engine/modules/escalation.ts";
+import { heartbeatsModule } from "./engine/modules/heartbeats.ts";
 import { housekeepingModule } from "./engine/modules/housekeeping.ts";
+import { remindersModule } from "./engine/modules/reminders.ts";
 import { shiftNoticesModule } from "./engine/modules/shift-notices.ts";
 import { userGroupsModule } from "./engine/modules/user-groups.ts";
+import { sloModule } from "./engine/modules/slo.ts";
 import { Outbox } from "./engine/outbox.ts";
 import { EscalationService } from "./escalation/service.ts";
 import { IncidentService } from "./incidents/service.ts";
@@ -31,6 +36,11 @@ import { createDirectoryExporter } from "./postmortem/export/directory.ts";
 import { ExportConfigError, type PostmortemExporter } from "./postmortem/export/exporter.ts";
 import { postmortemHandlers, PostmortemService } from "./postmortem/service.ts";
 import { loadTemplate, TemplateError } from "./postmortem/template.ts";
+import { sendDueReminders } from "./reminders/nudges.ts";
+import { ReminderService } from "./reminders/service.ts";
+import { earliestReminderAt } from "./reminders/store.ts";
+import { ReportService } from "./report/service.ts";
+import { SloService } from "./slo/service.ts";
 import { createSlackApp, type SlackApp } from "./slack/app.ts";
 import { reportSlackFailure, slackHandlers } from "./slack/delivery.ts";
 import type { ListenerContext } from "./slack/listeners/context.ts";
@@ -115,14 +125,17 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const users = new SlackUsers(slackClient);
 
   const escalation = new EscalationService({ db, clock, log, pageRateLimit: config.PAGE_RATE_LIMIT, metrics });
+  const reminders = new ReminderService({ db, clock, cadence: config.UPDATE_REMINDERS });
   const incidents = new IncidentService({
     db,
     clock,
     announceChannel: config.INCIDENT_ANNOUNCE_CHANNEL ?? null,
     announcePrivate: config.INCIDENT_ANNOUNCE_PRIVATE,
     pager: escalation,
+    reminders,
   });
   const oncall = new OnCallService({ db, clock });
+  const alerts = new AlertService({ db, clock, log, escalation, incidents, metrics });
   const postmortems = new PostmortemService({ db, clock });
 
   const circuit: AuthCircuit = new AuthCircuit({ probe: async () => void (await identity.check()), authErrorOf: slackAuthError, clock, log, onClose: () => outbox.kick() });
@@ -143,7 +156,15 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const engine = new Engine({
     clock,
     log,
-    modules: [escalationModule({ db, log, metrics }), shiftNoticesModule(db, log), userGroupsModule(db, log), housekeepingModule(db)],
+    modules: [
+      escalationModule({ db, log, metrics }),
+      heartbeatsModule(alerts, log),
+      shiftNoticesModule(db, log),
+      userGroupsModule(db, log),
+      remindersModule({ log, sendDue: (now) => sendDueReminders(db, now, config.UPDATE_REMINDERS), nextDueAt: () => earliestReminderAt(db) }),
+      ...(config.INCIDENT_ANNOUNCE_CHANNEL ? [sloModule(db, log, config.INCIDENT_ANNOUNCE_CHANNEL)] : []),
+      housekeepingModule(db),
+    ],
     tickSeconds: config.ENGINE_TICK_SECONDS,
     onWork: () => outbox.kick(),
     beforeTick: clock instanceof DatabaseClock ? () => clock.sync() : undefined,
@@ -154,7 +175,11 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
   const whenCommitted = (woken: ReadonlySet<Wake>) => {
     outbox.kick(LANES.filter((lane) => woken.has(lane)));
     if (woken.has("engine")) engine.rearm();
-    if (woken.has("access")) actors.forgetAccess();
+    if (woken.has("access")) {
+      // a rota was applied: who may do what, and the integrations, are read again
+      actors.forgetAccess();
+      integrations.forget();
+    }
   };
   let stopListening = () => {};
   const readiness = readinessChecker({
@@ -191,12 +216,17 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     return false;
   };
 
+  const integrations = integrationEndpoint({ db, clock, alerts, log, metrics });
   const actors = new SlackActors({ slack: slackClient, identity, groupsInAccess: () => userGroupsInAccess(db), clock, log });
   const services: ListenerContext = {
     incidents,
     escalation,
     oncall,
     postmortems,
+    reminders,
+    slo: new SloService({ db, clock }),
+    reports: new ReportService({ db, clock }),
+    alerts,
     users,
     actors,
     clock,
@@ -210,6 +240,7 @@ export function createApp(config: Config, deps: AppDeps): IncidentBot {
     slackApiUrl: config.SLACK_API_URL,
     identity,
     health: serveHealth,
+    integrations,
     healthPort: config.PORT,
     log,
     metrics,

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { exportConfigProblems, postmortemEnvSchema } from "./postmortem/export/config.ts";
+import { parseUpdateCadence } from "./reminders/plan.ts";
 
 const optional = (schema: z.ZodType<string>) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
@@ -85,6 +86,16 @@ const incidents = z.object({
     z.enum(["none", "redacted"], { message: "expected none (say nothing of private incidents) or redacted (say one was declared, without its title)" }),
   ),
   PAGE_RATE_LIMIT: rate("5/10m"),
+  /** How long an open incident may go without a status update, per severity: sev1=30m,sev2=1h,sev3=off,sev4=off. */
+  UPDATE_REMINDERS: z.preprocess(
+    (v) => (v === undefined ? "" : v),
+    z.string().transform((v, ctx) => {
+      const parsed = parseUpdateCadence(v);
+      if (parsed.ok) return parsed.cadence;
+      ctx.addIssue({ code: "custom", message: `${parsed.error}` });
+      return z.NEVER;
+    }),
+  ),
 });
 
 const engine = z.object({

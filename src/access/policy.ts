@@ -6,7 +6,7 @@
 // |---------------------------------------------------------------|-----------------------------------------------|
 // | declare, note, update, action item, page, look at an incident | any member of the workspace                   |
 // | severity, status, resolve, reopen, close, commander, roles,   | the commander, the incident's roles, admins   |
-// |   postmortem export                                           |                                               |
+// |   postmortem export and review, impact start/end              |                                               |
 // | acknowledge / escalate now a page                             | whoever it notified, the commander, admins    |
 // | add an override (at most max_override long)                   | the person who will cover, owners, admins     |
 // | remove an override                                            | whoever created it, owners, admins            |
@@ -62,7 +62,7 @@ export function mayUseBot(actor: Actor): Decision {
 }
 
 /** What a change is called in a refusal: "change the severity of INC-4". */
-export type ResponderAction = "severity" | "status" | "resolve" | "reopen" | "close" | "commander" | "role" | "postmortem_export";
+export type ResponderAction = "severity" | "status" | "resolve" | "reopen" | "close" | "commander" | "role" | "postmortem_export" | "impact";
 
 const WHAT: Record<ResponderAction, string> = {
   severity: "change its severity",
@@ -73,6 +73,7 @@ const WHAT: Record<ResponderAction, string> = {
   commander: "hand over command",
   role: "assign its roles",
   postmortem_export: "export its postmortem",
+  impact: "edit its impact window",
 };
 
 /** The incident's people in charge: its commander and roles. */
@@ -95,12 +96,18 @@ export function mayRespond(actor: Actor, action: ResponderAction, incident: Resp
 }
 
 /** Acknowledge or escalate a page: whoever it notified, the incident's commander, admins. */
-export function mayHandlePage(actor: Actor, what: "acknowledge" | "escalate", page: { ref: string; notified: readonly string[]; commanderId: string }, rules: AccessRules): Decision {
+export function mayHandlePage(
+  actor: Actor,
+  what: "acknowledge" | "escalate",
+  page: { ref: string; notified: readonly string[]; commanderId: string | null },
+  rules: AccessRules,
+): Decision {
   const member = mayUseBot(actor);
   if (!member.ok) return member;
-  if (isOneOf(actor, [...page.notified, page.commanderId, ...rules.admins])) return YES;
+  if (isOneOf(actor, [...page.notified, ...(page.commanderId ? [page.commanderId] : []), ...rules.admins])) return YES;
   const notified = page.notified.length ? `the people it paged (${named(page.notified)})` : "the people it paged";
-  return no(`Only ${notified}, the incident commander (${named([page.commanderId])}) and ${adminsPart(rules)} may ${what} this page of ${page.ref}.`);
+  const commander = page.commanderId ? `, the incident commander (${named([page.commanderId])})` : "";
+  return no(`Only ${notified}${commander} and ${adminsPart(rules)} may ${what} this page of ${page.ref}.`);
 }
 
 /** Add an override: the person who will cover, the schedule's owners, admins; never longer than allowed. */

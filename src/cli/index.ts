@@ -5,9 +5,12 @@ import { configuredLogger, openRuntime } from "../runtime.ts";
 import { guard, processIo, type CliIo } from "./args.ts";
 import { doctorCommand } from "./doctor.ts";
 import { oncallCommand } from "./oncall.ts";
+import { integrationCommand } from "./integration.ts";
 import { outboxCommand } from "./outbox.ts";
 import { postmortemCommand } from "./postmortem.ts";
+import { reportCommand } from "./report.ts";
 import { rotaCommand } from "./rota.ts";
+import { sloCommand } from "./slo.ts";
 
 export const USAGE = `Usage: incident-bot <command>
 
@@ -34,6 +37,17 @@ Commands:
   postmortem export INC-<n>
              write the draft and export it to the wiki (updates the same document; once people
              edited it, the draft goes next to it)
+  slo [service] [--json]
+             error budgets: objective, window, budget, spent, remaining, the incidents that
+             spent it, the burn rate over the last 1 h and 6 h
+  report [--from <date>] [--to <date>] [--by severity|service|commander] [--json|--csv]
+             incident metrics (default: the last 30 days): incidents declared, median and p90
+             time to acknowledge, mitigate and resolve, pages, each person's on-call load
+  integration token <name>
+             print a new token for an integration of the rota file (only line on stdout; the
+             previous token stops working); only its hash is stored
+  integration list
+             the integrations applied, their URL path and whether each has a token
   outbox list [--failed]
              the messages not delivered yet (or only those that failed for good)
   outbox retry <id|--failed>
@@ -74,6 +88,13 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
       return postmortemCommand(rest, io);
     case "outbox":
       return outboxCommand(rest);
+    case "slo":
+      return sloCommand(rest, io);
+    case "report":
+      return reportCommand(rest, io);
+    case "integration":
+    case "integrations":
+      return integrationCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -34,7 +34,8 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     keepAlive: true,
   });
   const adapter = new PrismaPg(pool, { onPoolError: onError, onConnectionError: onError, disposeExternalPool: true });
-  const db = new PrismaClient({ adapter });
+  // Minimal error messages: no stack trace captured on every query for a prettier message.
+  const db = new PrismaClient({ adapter, errorFormat: "minimal" });
   pools.set(db, pool);
   return db;
 }

@@ -71,3 +71,26 @@ export async function inSqlTransaction<T>(db: Db, fn: (tx: RawTx) => Promise<T>,
     client.release(broken);
   }
 }
+
+/**
+ * Runs reads on one connection of the pool, outside any transaction (no BEGIN/COMMIT): for a
+ * request's lookups before its work. A client not made by createDb runs them on Prisma.
+ */
+export async function sqlRead<T>(db: Db, fn: (q: RawTx) => Promise<T>): Promise<T> {
+  const pool = poolOf(db);
+  if (!pool) return fn(db);
+  const client = await pool.connect();
+  const onError = () => undefined;
+  client.on("error", onError);
+  let broken: Error | undefined;
+  try {
+    return await fn(new SqlTransaction(client));
+  } catch (err) {
+    broken = err as Error;
+    throw err;
+  } finally {
+    client.off("error", onError);
+    // A failed read may have broken the connection: it is not given back to the pool then.
+    client.release(broken && /connection|terminat|ECONN/i.test(broken.message) ? broken : undefined);
+  }
+}

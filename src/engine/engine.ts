@@ -133,8 +133,24 @@ export class Engine {
   /** Looks again soon for what is due (after a change that may bring a step forward, such as a new page). */
   rearm(): void {
     if (!this.started) return;
-    void this.armWakeUp().catch((err) => this.opts.log.warn(`engine: could not look for the next due step: ${(err as Error).message}`));
+    // Many commits at once (a burst of pages) look once more after the look under way, not once each.
+    if (this.arming) {
+      this.armAgain = true;
+      return;
+    }
+    this.arming = true;
+    void this.armWakeUp()
+      .catch((err) => this.opts.log.warn(`engine: could not look for the next due step: ${(err as Error).message}`))
+      .finally(() => {
+        this.arming = false;
+        if (this.armAgain) {
+          this.armAgain = false;
+          this.rearm();
+        }
+      });
   }
+  private arming = false;
+  private armAgain = false;
 
   private async armWakeUp(): Promise<void> {
     const dues = await Promise.all(this.opts.modules.map(async (m) => ({ m, at: (await m.nextDueAt?.()) ?? null })));

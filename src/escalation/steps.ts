@@ -52,7 +52,8 @@ export function walk(policy: FrozenPolicy): { position: Position; atSeconds: num
   return out;
 }
 
-export type PageState = "escalating" | "acknowledged" | "exhausted" | "cancelled";
+/** `resolved`: the alerts that started the page were all resolved by their source. */
+export type PageState = "escalating" | "acknowledged" | "exhausted" | "cancelled" | "resolved";
 
 /** Where a page stands: its state and its next step. */
 export interface PageProgress {

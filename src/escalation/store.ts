@@ -7,7 +7,10 @@ import type { FrozenPolicy, PageState } from "./steps.ts";
 
 export interface PageRow {
   id: number;
-  incidentId: number;
+  /** Null for a page started by alerts, until an incident is declared from them. */
+  incidentId: number | null;
+  /** The alert group the page is for, when alerts started it. */
+  alertGroupId: number | null;
   target: string;
   policy: FrozenPolicy;
   message: string | null;
@@ -28,7 +31,8 @@ export function toPageRow(row: Omit<PageRow, "policy" | "state"> & { policy: Pri
 
 interface RawPage {
   id: number;
-  incident_id: number;
+  incident_id: number | null;
+  alert_group_id: number | null;
   target: string;
   policy: Prisma.JsonValue;
   message: string | null;
@@ -45,6 +49,7 @@ interface RawPage {
 const fromRaw = (r: RawPage): PageRow => ({
   id: r.id,
   incidentId: r.incident_id,
+  alertGroupId: r.alert_group_id,
   target: r.target,
   policy: r.policy as unknown as FrozenPolicy,
   message: r.message,
@@ -85,7 +90,7 @@ export interface NotificationKey {
 export const notificationKey = (n: NotificationKey): string => `${n.pageId}:${n.round}:${n.levelIndex}:${n.userId}`;
 
 /** Records who each step notifies; returns the keys that are new (a person is notified once per step). */
-export async function insertNotifications(tx: Tx, rows: NotificationKey[], at: Date): Promise<Set<string>> {
+export async function insertNotifications(tx: RawTx, rows: NotificationKey[], at: Date): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const inserted = await tx.$queryRaw<NotificationKey[]>`
     INSERT INTO page_notification (page_id, round, level_index, user_id, notified_at)
@@ -105,7 +110,7 @@ export interface PageProgressUpdate {
 }
 
 /** Moves many pages on in one statement. */
-export async function updateProgress(tx: Tx, updates: PageProgressUpdate[]): Promise<void> {
+export async function updateProgress(tx: RawTx, updates: PageProgressUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   await tx.$executeRaw`UPDATE page p SET state = v.state, round = v.round, level_index = v.level_index, next_step_at = v.next_step_at
     FROM unnest(${updates.map((u) => u.id)}::int[], ${updates.map((u) => u.state)}::text[], ${updates.map((u) => u.round)}::int[],
@@ -115,7 +120,8 @@ export async function updateProgress(tx: Tx, updates: PageProgressUpdate[]): Pro
 }
 
 export interface NewPage {
-  incidentId: number;
+  incidentId: number | null;
+  alertGroupId?: number | null;
   target: string;
   policy: FrozenPolicy;
   message: string | null;
@@ -124,13 +130,13 @@ export interface NewPage {
 }
 
 /** A page whose first step is due at once. */
-export async function createPage(tx: Tx, p: NewPage): Promise<PageRow> {
+export async function createPage(tx: RawTx, p: NewPage): Promise<PageRow> {
   wakeAfterCommit(tx, "engine");
-  return toPageRow(
-    await tx.page.create({
-      data: { ...p, policy: p.policy as unknown as Prisma.InputJsonValue, state: "escalating", nextStepAt: p.createdAt },
-    }),
-  );
+  const [row] = await tx.$queryRaw<RawPage[]>`
+    INSERT INTO page (incident_id, alert_group_id, target, policy, message, paged_by_id, state, round, level_index, next_step_at, created_at)
+    VALUES (${p.incidentId}, ${p.alertGroupId ?? null}, ${p.target}, ${JSON.stringify(p.policy)}::jsonb, ${p.message}, ${p.pagedById}, 'escalating', 0, 0, ${p.createdAt}, ${p.createdAt})
+    RETURNING *`;
+  return fromRaw(row);
 }
 
 /** Locks these pages (in id order, so two transactions never deadlock) and reads them. */
@@ -146,9 +152,9 @@ export async function pageIds(tx: DbClient, of: { pageId: number } | { incidentI
   return (await tx.page.findMany({ where, select: { id: true }, orderBy: { id: "asc" } })).map((p) => p.id);
 }
 
-export async function pageById(db: DbClient, id: number): Promise<PageRow | null> {
-  const row = await db.page.findUnique({ where: { id } });
-  return row ? toPageRow(row) : null;
+export async function pageById(db: RawTx, id: number): Promise<PageRow | null> {
+  const [row] = await db.$queryRaw<RawPage[]>`SELECT * FROM page WHERE id = ${id}`;
+  return row ? fromRaw(row) : null;
 }
 
 export async function markAcknowledged(tx: Tx, id: number, by: string, at: Date): Promise<PageRow> {
@@ -163,11 +169,50 @@ export async function cancelEscalatingPages(tx: RawTx, incidentId: number): Prom
 }
 
 /** Who a page has notified so far. */
-export async function notifiedBy(tx: DbClient, pageId: number): Promise<string[]> {
-  return (await tx.pageNotification.findMany({ where: { pageId }, orderBy: { id: "asc" } })).map((n) => n.userId);
+export async function notifiedBy(tx: RawTx, pageId: number): Promise<string[]> {
+  return (await tx.$queryRaw<{ user_id: string }[]>`SELECT user_id FROM page_notification WHERE page_id = ${pageId} ORDER BY id`).map((n) => n.user_id);
 }
 
 /** How many pages this person started since `since` (the paging rate limit). */
 export async function countPagesBy(tx: DbClient, pagedById: string, since: Date): Promise<number> {
   return tx.page.count({ where: { pagedById, createdAt: { gt: since } } });
+}
+
+/** The pages of these incidents, oldest first (the incident metrics). */
+export async function pagesOfIncidents(db: DbClient, incidentIds: number[]): Promise<PageRow[]> {
+  if (incidentIds.length === 0) return [];
+  return (await db.page.findMany({ where: { incidentId: { in: incidentIds } }, orderBy: { id: "asc" } })).map(toPageRow);
+}
+
+/** Everyone these pages notified, and when (one row per person per step). */
+export async function notificationsOfPages(db: DbClient, pageIds: number[]): Promise<{ pageId: number; userId: string; notifiedAt: Date }[]> {
+  if (pageIds.length === 0) return [];
+  return db.pageNotification.findMany({ where: { pageId: { in: pageIds } }, select: { pageId: true, userId: true, notifiedAt: true }, orderBy: { id: "asc" } });
+}
+
+/** The page of an alert group that is still open (escalating, exhausted or acknowledged), locked. */
+export async function lockOpenPageOfGroup(tx: RawTx, groupId: number): Promise<PageRow | null> {
+  const [row] = await tx.$queryRaw<RawPage[]>`SELECT * FROM page
+     WHERE alert_group_id = ${groupId} AND state IN ('escalating', 'exhausted', 'acknowledged') ORDER BY id DESC LIMIT 1 FOR UPDATE`;
+  return row ? fromRaw(row) : null;
+}
+
+/** Every alert group's newest page, by group id (for listing alerts). */
+export async function latestPagesOfGroups(db: DbClient, groupIds: number[]): Promise<Map<number, PageRow>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<RawPage[]>`SELECT DISTINCT ON (alert_group_id) * FROM page
+     WHERE alert_group_id = ANY(${groupIds}::int[]) ORDER BY alert_group_id, id DESC`;
+  return new Map(rows.map((r) => [r.alert_group_id!, fromRaw(r)]));
+}
+
+/** The source resolved every alert of the page: it stops, whatever its state. */
+export async function markResolved(tx: RawTx, id: number): Promise<void> {
+  await tx.$executeRaw`UPDATE page SET state = 'resolved', next_step_at = NULL WHERE id = ${id}`;
+}
+
+/** An incident declared from an alert group takes the group's pages that have none. */
+export async function attachGroupPages(tx: RawTx, groupId: number, incidentId: number): Promise<number[]> {
+  const rows = await tx.$queryRaw<{ id: number }[]>`
+    UPDATE page SET incident_id = ${incidentId} WHERE alert_group_id = ${groupId} AND incident_id IS NULL RETURNING id`;
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }

@@ -4,29 +4,37 @@
 // The arithmetic is pure (steps.ts); this file turns it into a fixed number of set-based
 // statements, whatever the number of pages: 1,000 due steps are a handful of queries.
 import { enqueue, type OutboxEntry } from "../db/outbox.ts";
-import { afterCommit, type Tx } from "../db/tx.ts";
+import { afterCommit, type RawTx } from "../db/tx.ts";
 import { channelPost } from "../incidents/service.ts";
 import { insertTimelineEvents } from "../incidents/store.ts";
-import type { NewTimelineEvent, PageEventData } from "../incidents/timeline.ts";
+import type { NewTimelineEvent, PageEventData, TimelineEvent } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { NotifyTarget } from "../oncall/rota-file.ts";
 import { onCallAt, type Schedule } from "../oncall/schedule.ts";
 import { loadSchedules } from "../oncall/store.ts";
 import { dueSteps, type PlannedStep } from "./steps.ts";
-import { insertNotifications, notificationKey, updateProgress, type NotificationKey, type PageRow } from "./store.ts";
+import { insertNotifications, notificationKey, notifiedBy as notifiedOf, updateProgress, type NotificationKey, type PageRow } from "./store.ts";
 
 /** Timeline actor for what the engine does by itself. */
 export const ENGINE_ACTOR = "incident-bot";
 
 /** The people a level names, on call at `at`, each once. */
-function whoIsNamed(targets: NotifyTarget[], schedules: Map<string, Schedule>, at: Date): string[] {
+export function whoIsNamed(targets: NotifyTarget[], schedules: Map<string, Schedule>, at: Date): string[] {
   const users = new Set<string>();
   for (const target of targets) {
     if (target.kind === "user") users.add(target.userId);
     else for (const u of schedules.has(target.name) ? onCallAt(schedules.get(target.name)!, at) : []) users.add(u);
   }
   return [...users];
+}
+
+const step = (w: StepWork): PlannedStep => w.step;
+
+/** An alerts' page that nobody acknowledged: each person it notified is told it is exhausted. */
+function exhaustedNotices(page: PageRow, notified: string[]): OutboxEntry[] {
+  const text = `:rotating_light: Nobody acknowledged page #${page.id} (${page.target}): its escalation policy *${page.policy.name}* is exhausted. The alerts are still firing; \`/incident alerts\` lists them.`;
+  return [...new Set(notified)].map((userId) => ({ key: `page:${page.id}:exhausted:${userId}`, kind: "slack.post", incidentId: null, payload: { channel: userId, text } }));
 }
 
 interface StepWork {
@@ -41,7 +49,7 @@ interface StepWork {
  * now) takes each page's next step at once, in that person's name. Returns the pages as they are
  * after. What was done is counted in `metrics` once the transaction commits.
  */
-export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log: Logger; manualBy?: string; metrics?: Metrics }): Promise<PageRow[]> {
+export async function takeSteps(tx: RawTx, pages: PageRow[], now: Date, opts: { log: Logger; manualBy?: string; metrics?: Metrics }): Promise<PageRow[]> {
   const plans = pages.map((page) => ({ page, ...dueSteps(page.policy, page, now, Boolean(opts.manualBy)) })).filter((p) => p.steps.length > 0);
   if (plans.length === 0) return pages;
 
@@ -65,10 +73,11 @@ export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log
   const fresh = await insertNotifications(tx, notifications, now);
 
   // The timeline: the escalation (if any), each person paged, or that nobody was; or the exhaustion.
+  // A page started by alerts without an incident has no timeline: its events only make its messages.
   for (const w of work) {
     const { page, step } = w;
     const actorId = step.kind === "notify" && step.manual ? opts.manualBy! : ENGINE_ACTOR;
-    const add = (data: PageEventData) => w.events.push({ incidentId: page.incidentId, actorId, occurredAt: now, data });
+    const add = (data: PageEventData) => w.events.push({ incidentId: page.incidentId ?? 0, actorId, occurredAt: now, data });
     if (step.kind === "exhausted") {
       add({ kind: "policy_exhausted", pageId: page.id, policy: page.policy.name, rounds: page.policy.repeat + 1 });
       continue;
@@ -79,15 +88,16 @@ export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log
     for (const userId of w.users) if (fresh.has(notificationKey({ pageId: page.id, round, levelIndex, userId }))) add({ kind: "page_sent", pageId: page.id, userId, level, round });
     if (w.users.length === 0) add({ kind: "nobody_on_call", pageId: page.id, level, round });
   }
-  const written = await insertTimelineEvents(tx, work.flatMap((w) => w.events));
+  const written = await insertTimelineEvents(tx, work.filter((w) => w.page.incidentId !== null).flatMap((w) => w.events));
 
   // The direct messages (their own lane: a page goes out at once) and what the channel hears:
   // each step once, the people paged in one post.
   const outbox: OutboxEntry[] = [];
   let next = 0;
   for (const w of work) {
-    const events = written.slice(next, next + w.events.length);
-    next += w.events.length;
+    const incidentId = w.page.incidentId;
+    const events: Array<{ id?: bigint; data: NewTimelineEvent["data"] }> = incidentId === null ? w.events : written.slice(next, next + w.events.length);
+    if (incidentId !== null) next += w.events.length;
     const sent = events.filter((e) => e.data.kind === "page_sent");
     for (const e of sent) {
       if (e.data.kind !== "page_sent") continue;
@@ -96,15 +106,20 @@ export async function takeSteps(tx: Tx, pages: PageRow[], now: Date, opts: { log
         key: `page:${pageId}:r${round}:l${level - 1}:${userId}`,
         kind: "page.notify",
         incidentId: null,
-        payload: { pageId, userId, level, round, incidentId: w.page.incidentId },
+        payload: { pageId, userId, level, round, incidentId },
       });
+    }
+    if (incidentId === null) {
+      // Alerts' page: nobody to tell in a channel; an exhaustion is told to whoever was paged.
+      if (step(w).kind === "exhausted") outbox.push(...exhaustedNotices(w.page, await notifiedOf(tx, w.page.id)));
+      continue;
     }
     for (const e of events) {
       if (e.data.kind === "page_sent") continue;
-      const post = channelPost(w.page.incidentId, e);
+      const post = channelPost(incidentId, e as TimelineEvent);
       outbox.push(e.data.kind === "policy_exhausted" ? { ...post, payload: { event: String(e.id), loud: true } } : post);
     }
-    if (sent.length > 0) outbox.push({ ...channelPost(w.page.incidentId, sent[0]), payload: { event: String(sent[0].id), pageStep: sent.map((e) => String(e.id)) } });
+    if (sent.length > 0) outbox.push({ ...channelPost(incidentId, sent[0] as TimelineEvent), payload: { event: String(sent[0].id), pageStep: sent.map((e) => String(e.id)) } });
   }
   await enqueue(tx, outbox, now);
 

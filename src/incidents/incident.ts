@@ -30,4 +30,6 @@ export interface Incident {
   /** The bot's last version of the postmortem document (its exporter's hash or page version): people's edits are kept. */
   postmortemHash: string | null;
   postmortemVersion: number | null;
+  /** When someone said the postmortem was reviewed (`/incident postmortem reviewed`). */
+  postmortemReviewedAt: Date | null;
 }

@@ -8,6 +8,7 @@ import { claimRequest, inTransaction, rememberResponse, type RawTx, type Tx } fr
 import { enforce, mayRespond, maySeeIncident, mayUseBot, type Actor, type ResponderAction } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import { loadAccess, loadService, serviceNames } from "../oncall/store.ts";
+import { keyTimes } from "./durations.ts";
 import type { Incident } from "./incident.ts";
 import { channelNameFor, decide, incidentRef, onlyAddsToTimeline, type Change, type IncidentState, type Severity } from "./lifecycle.ts";
 import {
@@ -22,7 +23,7 @@ import {
   timelineOf,
   updateIncident,
 } from "./store.ts";
-import type { TimelineEvent } from "./timeline.ts";
+import type { TimelineData, TimelineEvent } from "./timeline.ts";
 
 /** What declaring asks of escalation (an interface: escalation depends on incidents, not the other way). */
 export interface Pager {
@@ -30,6 +31,14 @@ export interface Pager {
   pageService(tx: Tx, incident: Incident, service: string, pagedById: string, now: Date): Promise<unknown>;
   /** Stops the pages of an incident that was resolved or closed (in the caller's transaction). */
   cancelForIncident(tx: RawTx, incidentId: number, reason: string, actorId: string, now: Date): Promise<void>;
+}
+
+/**
+ * What a change asks of the reminders: their due instants, written in the change's transaction (an
+ * interface: reminders depend on incidents, not the other way).
+ */
+export interface ReminderHook {
+  afterChange(tx: RawTx, incident: Incident, events: readonly TimelineData[], now: Date): Promise<void>;
 }
 
 export interface IncidentServiceOptions {
@@ -41,6 +50,8 @@ export interface IncidentServiceOptions {
   announcePrivate?: "none" | "redacted";
   /** Pages a service's escalation policy when a SEV1/SEV2 is declared for it. */
   pager?: Pager;
+  /** Sets when the incident's reminders are due. */
+  reminders?: ReminderHook;
 }
 
 /** Severities that page the service's escalation policy at once when declared with a service. */
@@ -108,12 +119,19 @@ export class IncidentService {
     return this.opts.db;
   }
 
-  /** Declares an incident. With a request key, a repeat of the same request returns the first result. */
-  async declare(input: DeclareInput, by: Actor, requestKey?: string): Promise<{ incident: Incident; duplicate: boolean }> {
+  /**
+   * Declares an incident. With a request key, a repeat of the same request returns the first result.
+   * `attach` runs in the same transaction once the incident exists (an incident declared from
+   * alerts takes their page); `page: false` does not page the service (the alerts already did).
+   */
+  async declare(
+    input: DeclareInput,
+    by: Actor,
+    requestKey?: string,
+    opts: { page?: boolean; attach?: (tx: Tx, incident: Incident, now: Date) => Promise<void> } = {},
+  ): Promise<{ incident: Incident; duplicate: boolean }> {
     enforce(mayUseBot(by));
     const now = this.opts.clock.now();
-    const declaredById = by.userId;
-    const isPrivate = input.private === true;
     return inTransaction(this.db, async (tx) => {
       const claim = await claimRequest(tx, requestKey, now);
       if (!claim.first) {
@@ -122,42 +140,56 @@ export class IncidentService {
         if (incident) return { incident, duplicate: true };
         throw new UserError("duplicate", "That request is already being handled.");
       }
-      if (input.service && !(await loadService(tx, input.service))) throw noSuchService(input.service, await serviceNames(tx));
-      const number = await takeNextNumber(tx);
-      const commanderId = input.commanderId ?? declaredById;
-      const incident = await createIncident(tx, {
-        number,
-        title: input.title,
-        description: input.description ?? null,
-        severity: input.severity,
-        commanderId,
-        service: input.service ?? null,
-        // A private incident's channel says nothing of it: its name is not made from the title.
-        channelName: isPrivate ? privateChannelName(number) : channelNameFor(number, input.title),
-        declaredById,
-        declaredAt: now,
-        private: isPrivate,
-      });
-      await addTimelineEvents(tx, incident.id, declaredById, now, [
-        { kind: "declared", title: input.title, severity: input.severity, commanderId, description: input.description ?? null, service: input.service ?? null },
-      ]);
-      const key = `incident:${incident.id}`;
-      const messages: OutboxEntry[] = [
-        { key: `${key}:channel`, kind: "incident.create_channel", incidentId: incident.id },
-        { key: `${key}:invite:declared`, kind: "incident.invite", incidentId: incident.id, payload: { users: [...new Set([declaredById, commanderId])] } },
-        { key: `${key}:card`, kind: "incident.post_card", incidentId: incident.id },
-        { key: `${key}:pin`, kind: "incident.pin_card", incidentId: incident.id },
-      ];
-      if (this.opts.announceChannel && (!isPrivate || this.opts.announcePrivate === "redacted")) {
-        messages.push({ key: `${key}:announce:declared`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: "declared" } });
-      }
-      await enqueue(tx, messages, now);
-      if (input.service && this.opts.pager && PAGING_SEVERITIES.includes(input.severity)) {
-        await this.opts.pager.pageService(tx, incident, input.service, declaredById, now);
-      }
+      const incident = await this.declareIn(tx, input, by.userId, now, { page: opts.page });
+      await opts.attach?.(tx, incident, now);
       await rememberResponse(tx, requestKey, { incidentId: incident.id });
       return { incident, duplicate: false };
     });
+  }
+
+  /**
+   * Declares an incident in the caller's transaction: the incident, its first timeline event, its
+   * channel, card and announcement (the outbox), and the service's page for a SEV1/SEV2 unless
+   * `page` is false. Whom the channel invites: the declarer and the commander, or `invite`.
+   */
+  async declareIn(tx: Tx, input: DeclareInput, declaredById: string, now: Date, opts: { page?: boolean; invite?: string[] } = {}): Promise<Incident> {
+    const isPrivate = input.private === true;
+    if (input.service && !(await loadService(tx, input.service))) throw noSuchService(input.service, await serviceNames(tx));
+    const number = await takeNextNumber(tx);
+    const commanderId = input.commanderId ?? declaredById;
+    const incident = await createIncident(tx, {
+      number,
+      title: input.title,
+      description: input.description ?? null,
+      severity: input.severity,
+      commanderId,
+      service: input.service ?? null,
+      // A private incident's channel says nothing of it: its name is not made from the title.
+      channelName: isPrivate ? privateChannelName(number) : channelNameFor(number, input.title),
+      declaredById,
+      declaredAt: now,
+      private: isPrivate,
+    });
+    const declared: TimelineData[] = [
+      { kind: "declared", title: input.title, severity: input.severity, commanderId, description: input.description ?? null, service: input.service ?? null },
+    ];
+    await addTimelineEvents(tx, incident.id, declaredById, now, declared);
+    await this.opts.reminders?.afterChange(tx, incident, declared, now);
+    const key = `incident:${incident.id}`;
+    const messages: OutboxEntry[] = [
+      { key: `${key}:channel`, kind: "incident.create_channel", incidentId: incident.id },
+      { key: `${key}:invite:declared`, kind: "incident.invite", incidentId: incident.id, payload: { users: opts.invite ?? [...new Set([declaredById, commanderId])] } },
+      { key: `${key}:card`, kind: "incident.post_card", incidentId: incident.id },
+      { key: `${key}:pin`, kind: "incident.pin_card", incidentId: incident.id },
+    ];
+    if (this.opts.announceChannel && (!isPrivate || this.opts.announcePrivate === "redacted")) {
+      messages.push({ key: `${key}:announce:declared`, kind: "incident.announce", incidentId: incident.id, payload: { channel: this.opts.announceChannel, event: "declared" } });
+    }
+    await enqueue(tx, messages, now);
+    if (opts.page !== false && input.service && this.opts.pager && PAGING_SEVERITIES.includes(input.severity)) {
+      await this.opts.pager.pageService(tx, incident, input.service, declaredById, now);
+    }
+    return incident;
   }
 
   /**
@@ -218,6 +250,7 @@ export class IncidentService {
             ...(to?.to === "closed" ? { closedAt: now } : {}),
           });
       const events = await addTimelineEvents(tx, incidentId, actorId, now, decision.events);
+      await this.opts.reminders?.afterChange(tx, incident, decision.events, now);
       if (to && (to.to === "resolved" || to.to === "closed")) {
         await this.opts.pager?.cancelForIncident(tx, incidentId, `the incident was ${to.to}`, actorId, now);
       }
@@ -255,6 +288,32 @@ export class IncidentService {
     const closed = events.find((e) => e.data.kind === "status_changed" && e.data.to === "closed");
     if (closed) out.push(postmortemExport(incident.id, `closed:${closed.id}`));
     return out;
+  }
+
+  /**
+   * `/incident impact start|end <time>`: when the impact really began or ended (for the SLO error
+   * budget), on the timeline. By the commander, the roles or admins; never in the future, and the
+   * window never ends before it starts.
+   */
+  async setImpact(target: Incident, edge: "start" | "end", at: Date, by: Actor): Promise<{ incident: Incident; startAt: Date; endAt: Date | null }> {
+    const now = this.opts.clock.now();
+    const ref = incidentRef(target.number);
+    if (at.getTime() > now.getTime()) throw new UserError("invalid_input", `${at.toISOString()} is in the future; the impact ${edge === "start" ? "starts" : "ends"} at a time that has passed (or \`now\`).`);
+    return inTransaction(this.db, async (tx) => {
+      const current = await lockIncident(tx, target.id);
+      if (!current) throw new UserError("not_found", `There is no ${ref}.`);
+      enforce(mayRespond(by, "impact", { ref, ...current }, { admins: (await loadAccess(tx))?.admins ?? [] }));
+      const times = keyTimes(await timelineOf(tx, current.id), current);
+      if (edge === "start" && times.impactEndAt && at.getTime() >= times.impactEndAt.getTime()) {
+        throw new UserError("invalid_input", `The impact of ${ref} ended at ${times.impactEndAt.toISOString()}; it cannot start at ${at.toISOString()}, after that. Set the end first: \`/incident impact end <time>\`.`);
+      }
+      if (edge === "end" && at.getTime() <= times.impactStartAt.getTime()) {
+        throw new UserError("invalid_input", `The impact of ${ref} started at ${times.impactStartAt.toISOString()}; it cannot end at ${at.toISOString()}, before that. Set the start first: \`/incident impact start <time>\`.`);
+      }
+      const [event] = await addTimelineEvents(tx, current.id, by.userId, now, [{ kind: "impact_changed", edge, at: at.toISOString() }]);
+      if (current.channelId) await enqueue(tx, [channelPost(current.id, event)], now);
+      return { incident: current, startAt: edge === "start" ? at : times.impactStartAt, endAt: edge === "end" ? at : times.impactEndAt };
+    });
   }
 
   byId(id: number): Promise<Incident | null> {

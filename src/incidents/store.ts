@@ -51,6 +51,16 @@ export async function incidentsDeclaredBefore(db: DbClient, before: Date, except
   return (await db.incident.findMany({ where: { declaredAt: { lt: before }, id: { not: exceptId } }, orderBy: { declaredAt: "desc" }, take })).map(toIncident);
 }
 
+/** A service's incidents that may have had impact since `since` (not closed before it), oldest first. */
+export async function incidentsOfServiceSince(db: DbClient, service: string, since: Date): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { service, OR: [{ closedAt: null }, { closedAt: { gte: since } }] }, orderBy: { number: "asc" } })).map(toIncident);
+}
+
+/** Incidents declared in [from, to), oldest first (the incident metrics). */
+export async function incidentsDeclaredBetween(db: DbClient, from: Date, to: Date): Promise<Incident[]> {
+  return (await db.incident.findMany({ where: { declaredAt: { gte: from, lt: to } }, orderBy: { number: "asc" } })).map(toIncident);
+}
+
 /**
  * Locks the incident's row for the transaction and reads it (by id, or by its channel): two people
  * changing one incident at once are applied one after the other, and neither change is lost.
@@ -74,7 +84,8 @@ const INCIDENT_COLUMNS = Prisma.sql`id, number, title, description, severity::te
   comms_lead_id AS "commsLeadId", scribe_id AS "scribeId", service, channel_name AS "channelName", channel_id AS "channelId",
   card_ts AS "cardTs", resolution, declared_by_id AS "declaredById", declared_at AS "declaredAt", resolved_at AS "resolvedAt",
   closed_at AS "closedAt", version, private, postmortem_location AS "postmortemLocation", postmortem_url AS "postmortemUrl",
-  postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion"`;
+  postmortem_exported_at AS "postmortemExportedAt", postmortem_hash AS "postmortemHash", postmortem_version AS "postmortemVersion",
+  postmortem_reviewed_at AS "postmortemReviewedAt"`;
 
 async function readLocked(db: RawTx, which: number | { channelId: string }, lock: Prisma.Sql): Promise<Incident | null> {
   const where = typeof which === "number" ? Prisma.sql`id = ${which}` : Prisma.sql`channel_id = ${which.channelId}`;
@@ -164,6 +175,11 @@ export async function recordPostmortem(tx: Tx, id: number, exported: PostmortemR
   );
 }
 
+/** The postmortem was reviewed (the review reminder is then not sent). */
+export async function recordPostmortemReviewed(tx: Tx, id: number, at: Date): Promise<void> {
+  await tx.incident.update({ where: { id }, data: { postmortemReviewedAt: at } });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timeline
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +224,14 @@ export async function insertTimelineEvents(tx: RawTx, events: NewTimelineEvent[]
 /** An incident's whole timeline, oldest first. */
 export async function timelineOf(db: DbClient, incidentId: number): Promise<TimelineEvent[]> {
   return (await db.timelineEvent.findMany({ where: { incidentId }, orderBy: { id: "asc" } })).map(toTimelineEvent);
+}
+
+/** The timelines of these incidents, each oldest first. */
+export async function timelinesOf(db: DbClient, incidentIds: number[]): Promise<Map<number, TimelineEvent[]>> {
+  const out = new Map<number, TimelineEvent[]>(incidentIds.map((id) => [id, []]));
+  if (incidentIds.length === 0) return out;
+  for (const row of await db.timelineEvent.findMany({ where: { incidentId: { in: incidentIds } }, orderBy: { id: "asc" } })) out.get(row.incidentId)?.push(toTimelineEvent(row));
+  return out;
 }
 
 /** These events, oldest first. */

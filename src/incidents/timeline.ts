@@ -22,7 +22,20 @@ export type PageEventData =
   | { kind: "nobody_on_call"; pageId: number; level: number; round: number }
   | { kind: "page_acknowledged"; pageId: number; userId: string }
   | { kind: "policy_exhausted"; pageId: number; policy: string; rounds: number }
-  | { kind: "page_cancelled"; pageId: number; reason: string };
+  | { kind: "page_cancelled"; pageId: number; reason: string }
+  /** Every alert of the page was resolved by the source that sent them: the page stopped. */
+  | { kind: "page_resolved"; pageId: number; integration: string };
+
+/** Alerts of the incident's alert group, as their source sent them (a resolved alert does not resolve the incident). */
+export type AlertEventData =
+  | { kind: "alerts_fired"; integration: string; count: number; summaries: string[] }
+  | { kind: "alerts_resolved"; integration: string; count: number; summaries: string[] };
+
+/**
+ * The impact window said by people (`/incident impact start|end <time>`): it replaces declaration
+ * (start) or mitigation and resolution (end) for the SLO error budget. `at` is an ISO instant.
+ */
+export type ImpactEventData = { kind: "impact_changed"; edge: "start" | "end"; at: string };
 
 /** What an action item is for, in the postmortem's table. */
 export const ACTION_ITEM_TYPES = ["mitigate", "prevent", "detect", "process"] as const;
@@ -37,7 +50,9 @@ export type PostmortemExportOutcome = "created" | "updated" | "kept-edits";
 
 /** Postmortem events: follow-up work decided, and the draft exported. */
 export type PostmortemEventData =
-  | { kind: "action_item_added"; actionItemId: number; text: string; ownerId: string | null; type: ActionItemType }
+  | { kind: "action_item_added"; actionItemId: number; text: string; ownerId: string | null; type: ActionItemType; dueOn?: string | null }
+  | { kind: "action_item_done"; actionItemId: number; text: string }
+  | { kind: "postmortem_reviewed" }
   | {
       kind: "postmortem_exported";
       /** The document (after kept-edits: the one people edited). */
@@ -49,7 +64,7 @@ export type PostmortemEventData =
     };
 
 /** What a timeline event records. */
-export type TimelineData = LifecycleEventData | PageEventData | PostmortemEventData;
+export type TimelineData = LifecycleEventData | PageEventData | AlertEventData | ImpactEventData | PostmortemEventData;
 
 export type TimelineKind = TimelineData["kind"];
 

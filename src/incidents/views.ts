@@ -108,14 +108,15 @@ function selectInput(blockId: string, label: string, values: readonly string[], 
   };
 }
 
-export function declareModal(opts: { channelId: string | null; userId: string; title?: string }): ModalView {
+/** The declare form; from an alerts' page, it names their group (and service) and starts with their title. */
+export function declareModal(opts: { channelId: string | null; userId: string; title?: string; severity?: string; alertGroupId?: number; service?: string }): ModalView {
   return {
     type: "modal",
     callback_id: ACTIONS.declareView,
     title: { type: "plain_text", text: "Declare an incident" },
     submit: { type: "plain_text", text: "Declare" },
     close: { type: "plain_text", text: "Cancel" },
-    private_metadata: JSON.stringify({ channelId: opts.channelId }),
+    private_metadata: JSON.stringify({ channelId: opts.channelId, ...(opts.alertGroupId ? { alertGroupId: opts.alertGroupId, service: opts.service ?? null } : {}) }),
     blocks: [
       {
         type: "input",
@@ -123,7 +124,7 @@ export function declareModal(opts: { channelId: string | null; userId: string; t
         label: { type: "plain_text", text: "Title" },
         element: { type: "plain_text_input", action_id: "value", max_length: 200, placeholder: { type: "plain_text", text: "Checkout is failing for some users" }, ...(opts.title ? { initial_value: opts.title } : {}) },
       },
-      selectInput("severity", "Severity", SEVERITIES, "SEV3"),
+      selectInput("severity", "Severity", SEVERITIES, opts.severity && (SEVERITIES as readonly string[]).includes(opts.severity) ? opts.severity : "SEV3"),
       {
         type: "input",
         block_id: "description",
@@ -197,7 +198,7 @@ export function channelText(incident: Incident, events: TimelineEvent[], loud = 
   }
   const line = `${describeEvent(d)}`;
   if (loud) return `<!channel> :rotating_light: *${incidentRef(incident.number)}: ${line}.* Page someone else with \`/incident page\`.`;
-  const icon = d.kind === "page_acknowledged" ? ":white_check_mark:" : d.kind === "nobody_on_call" ? ":warning:" : ":pager:";
+  const icon = d.kind === "page_acknowledged" || d.kind === "action_item_done" || d.kind === "postmortem_reviewed" ? ":white_check_mark:" : d.kind === "nobody_on_call" ? ":warning:" : d.kind === "impact_changed" ? ":chart_with_downwards_trend:" : ":pager:";
   return `${icon} ${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
 }
 
@@ -239,7 +240,7 @@ function privatePageMessage(incident: Incident, page: { id: number; pagedById: s
   };
 }
 
-const pageButtons = (pageId: number): KnownBlock => ({
+export const pageButtons = (pageId: number): KnownBlock => ({
   type: "actions",
   block_id: `page_${pageId}`,
   elements: [
@@ -278,8 +279,19 @@ export function describeEvent(d: TimelineData): string {
       return `escalation policy ${escapeMrkdwn(d.policy)} exhausted: nobody acknowledged after ${d.rounds} round${d.rounds === 1 ? "" : "s"}`;
     case "page_cancelled":
       return `stopped paging: ${escapeMrkdwn(d.reason)}`;
+    case "page_resolved":
+      return `resolved by the source: every alert of the page from ${escapeMrkdwn(d.integration)} is resolved; paging stopped`;
+    case "alerts_fired":
+    case "alerts_resolved":
+      return `${d.count} alert${d.count === 1 ? "" : "s"} ${d.kind === "alerts_fired" ? "firing" : "resolved by the source"} (${escapeMrkdwn(d.integration)}): ${d.summaries.map(escapeMrkdwn).join("; ")}${d.count > d.summaries.length ? "; …" : ""}`;
     case "action_item_added":
-      return `action item (${d.type}${d.ownerId ? `, ${user(d.ownerId)}` : ", no owner yet"}): ${escapeMrkdwn(d.text)}`;
+      return `action item (${d.type}${d.ownerId ? `, ${user(d.ownerId)}` : ", no owner yet"}${d.dueOn ? `, due ${d.dueOn}` : ""}): ${escapeMrkdwn(d.text)}`;
+    case "action_item_done":
+      return `action item #${d.actionItemId} done: ${escapeMrkdwn(d.text)}`;
+    case "postmortem_reviewed":
+      return "the postmortem was reviewed";
+    case "impact_changed":
+      return `impact ${d.edge === "start" ? "started" : "ended"} at ${d.at.slice(0, 16).replace("T", " ")} UTC`;
     case "postmortem_exported": {
       const link = (to: { location: string; url: string | null }) => (to.url ? `<${to.url}|${escapeMrkdwn(to.location)}>` : escapeMrkdwn(to.location));
       if (d.outcome === "kept-edits" && d.regenerated) {

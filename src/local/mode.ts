@@ -19,12 +19,14 @@ import { parseRotaFile } from "../oncall/rota-file.ts";
 import { createDirectoryExporter } from "../postmortem/export/directory.ts";
 import { loadTemplate } from "../postmortem/template.ts";
 import { onCallAt } from "../oncall/schedule.ts";
-import { listSchedules, loadSchedule } from "../oncall/store.ts";
+import { listSchedules, loadIntegration, loadSchedule } from "../oncall/store.ts";
+import { storeTokenHash } from "../alerts/store.ts";
+import { newToken } from "../alerts/tokens.ts";
 import { incidentsWithChannels } from "../incidents/store.ts";
 import { createApp, type IncidentBot, type Postmortems } from "../app.ts";
 import { SlackStandIn } from "../standin/index.ts";
 import { PostmortemFolder } from "./postmortems.ts";
-import { SAMPLE_CHANNELS, SAMPLE_ROTA_PATH, SAMPLE_USERS } from "./sample.ts";
+import { SAMPLE_CHANNELS, SAMPLE_INTEGRATION, SAMPLE_ROTA_PATH, SAMPLE_USERS } from "./sample.ts";
 import { startLocalServer, type LocalServer } from "./server.ts";
 import type { OnCallNow } from "./snapshot.ts";
 
@@ -81,7 +83,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   standIn.addChannel(SAMPLE_CHANNELS.general.name, { id: SAMPLE_CHANNELS.general.id, members: everyone });
   standIn.addChannel(SAMPLE_CHANNELS.incidents.name, { id: SAMPLE_CHANNELS.incidents.id, members: everyone });
   await restoreIncidentChannels(db, standIn, log);
-  await applySampleRota(db, clock, log);
+  const sample = await applySampleRota(db, clock, log);
 
   // The same bot as in production, told to use the workspace's token, secret and Web API.
   const localConfig: Config = {
@@ -106,10 +108,18 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     return out;
   };
 
+  // The sample integration's token: made afresh each run, in the sample's own database only.
+  let testAlert: ReturnType<typeof testAlertSender> | undefined;
+  if (sample && (await loadIntegration(db, SAMPLE_INTEGRATION))) {
+    const { token, hash } = newToken();
+    await storeTokenHash(db, SAMPLE_INTEGRATION, hash, clock.now());
+    testAlert = testAlertSender(`http://127.0.0.1:${botPort}`, token, clock);
+  }
+
   let page: LocalServer;
   try {
     page = await startLocalServer(
-      { standIn, bot: { url: `http://127.0.0.1:${botPort}/slack/events`, signingSecret }, clock, log, postmortems, oncall, health: bot.serveHealth },
+      { standIn, bot: { url: `http://127.0.0.1:${botPort}/slack/events`, signingSecret }, clock, log, postmortems, oncall, health: bot.serveHealth, testAlert },
       opts.port,
       opts.host ?? "127.0.0.1",
     );
@@ -156,7 +166,7 @@ async function restoreIncidentChannels(db: Db, standIn: SlackStandIn, log: Logge
  * Loads examples/rota.yaml so that paging and escalation work with the sample users: only into a
  * database without schedules (or one where it is already applied); any other is left alone.
  */
-async function applySampleRota(db: Db, clock: Clock, log: Logger): Promise<void> {
+async function applySampleRota(db: Db, clock: Clock, log: Logger): Promise<boolean> {
   const parsed = parseRotaFile(await readFile(SAMPLE_ROTA_PATH, "utf8"));
   if (!parsed.ok) throw new Error(`${SAMPLE_ROTA_PATH} is not a valid rota file:\n${parsed.errors.join("\n")}`);
   const plan = await planRota(db, parsed.rota);
@@ -164,14 +174,58 @@ async function applySampleRota(db: Db, clock: Clock, log: Logger): Promise<void>
   const where = relative && !relative.startsWith("..") ? relative : SAMPLE_ROTA_PATH;
   if (!plan.hasChanges) {
     log.info(`local mode: the sample rota ${where} is applied`);
-    return;
+    return true;
   }
   // A database that already has schedules is somebody's: the sample rota never changes it.
   const existing = await listSchedules(db);
   if (existing.length > 0) {
     log.warn(`local mode: not applying the sample rota ${where}: the database already has schedules (${existing.map((s) => s.name).join(", ")})`);
-    return;
+    return false;
   }
   const applied = await applyRota(db, parsed.rota, { now: clock.now() });
   log.info(`local mode: applied the sample rota ${where}: ${formatPlan(applied, { applied: true }).split("\n").at(-1)}`);
+  return true;
+}
+
+/**
+ * "Send test alert": an Alertmanager webhook body, as Alertmanager sends it, POSTed to the bot's
+ * sample integration with its token (made afresh each run, only for the sample's own database).
+ */
+function testAlertSender(botOrigin: string, token: string, clock: Clock) {
+  let sent = 0;
+  return async (opts: { severity?: string; resolve?: boolean } = {}) => {
+    const severity = opts.severity === "critical" ? "critical" : "warning";
+    const startsAt = clock.now().toISOString();
+    const status = opts.resolve ? "resolved" : "firing";
+    const alert = (instance: string) => ({
+      status,
+      labels: { alertname: "CheckoutHighLatency", service: "checkout", severity, instance, job: "checkout-api" },
+      annotations: { summary: "Checkout p99 latency above 2 s for 5 minutes", description: `checkout-api on ${instance} answers its slowest 1% of requests in more than 2 s.`, runbook_url: "https://runbooks.example.com/checkout/latency" },
+      startsAt,
+      endsAt: opts.resolve ? startsAt : "0001-01-01T00:00:00Z",
+      generatorURL: "http://prometheus.example.com:9090/graph?g0.expr=histogram_quantile%280.99%2C+checkout_request_seconds%29+%3E+2",
+      fingerprint: `local-${severity}-${instance}`,
+    });
+    if (!opts.resolve) sent++;
+    const body = {
+      receiver: "incident-bot",
+      status,
+      alerts: [alert("checkout-1:8080"), alert("checkout-2:8080")],
+      groupLabels: { alertname: "CheckoutHighLatency" },
+      commonLabels: { alertname: "CheckoutHighLatency", service: "checkout", severity },
+      commonAnnotations: { summary: "Checkout p99 latency above 2 s for 5 minutes" },
+      externalURL: "http://alertmanager.example.com:9093",
+      version: "4",
+      groupKey: `{}:{alertname="CheckoutHighLatency", severity="${severity}"}`,
+      truncatedAlerts: 0,
+    };
+    const res = await fetch(`${botOrigin}/integrations/${SAMPLE_INTEGRATION}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    return { ok: res.ok, status: res.status, sent, ...answer };
+  };
 }

@@ -19,6 +19,8 @@
 //   page/postmortems.js  the postmortems panel
 //   page/composer.js     the picker's change, the message box, Escape
 //   page/view.js         the whole page from the last state
+//   page/alerts.js       "Send test alert"
+import { listenAlerts } from "./page/alerts.js";
 import { connect, refresh } from "./page/client.js";
 import { listen } from "./page/composer.js";
 import { toast } from "./page/dom.js";
@@ -27,5 +29,6 @@ import { renderPage } from "./page/view.js";
 
 onRedraw(renderPage);
 listen();
+listenAlerts();
 connect();
 refresh().catch((err) => toast(err.message));

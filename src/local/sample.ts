@@ -23,3 +23,6 @@ export const SAMPLE_CHANNELS = {
 
 /** The example rota shipped with the repository, found from this file (not from the cwd). */
 export const SAMPLE_ROTA_PATH = fromRoot("examples", "rota.yaml");
+
+/** The sample rota's integration, which the page's "Send test alert" posts to. */
+export const SAMPLE_INTEGRATION = "prometheus";

@@ -15,6 +15,8 @@
 //   POST /api/action            {user, channel, messageTs, blockId, actionId, selectedValue?}
 //   POST /api/view              {user, viewId, values}: submits a modal
 //   POST /api/view/close        {user, viewId}
+//   POST /api/test-alert        {severity?: "warning"|"critical", resolve?: true}: an Alertmanager
+//                               webhook body POSTed to the bot's sample integration
 //   POST /api/response/<id>     the response_url given to the bot with each command and click
 //
 // Only the page itself may use /api (any other page in the browser, on any local port, may not):
@@ -53,6 +55,8 @@ export interface LocalServerOptions {
   oncall: () => Promise<OnCallNow[]>;
   /** Answers GET /healthz, /readyz and /metrics; false for any other request. */
   health: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Sends a test alert to the bot (absent when the sample rota is not this database's). */
+  testAlert?: (opts: { severity?: string; resolve?: boolean }) => Promise<Record<string, unknown>>;
 }
 
 export interface LocalServer {
@@ -328,6 +332,10 @@ export async function startLocalServer(opts: LocalServerOptions, port: number, h
         "/api/command": typed,
         "/api/action": click,
         "/api/view": submit,
+        "/api/test-alert": async (b) => {
+          if (!opts.testAlert) throw new HttpError(409, "the sample rota is not applied to this database, so there is no sample integration to alert");
+          return opts.testAlert({ severity: typeof b.severity === "string" ? b.severity : undefined, resolve: b.resolve === true });
+        },
         "/api/view/close": async (b) => {
           const user = userOrFail(b.user);
           const open = standIn.openViews().find((v) => v.id === b.viewId && v.userId === user);

@@ -92,6 +92,8 @@ export class Metrics {
   private readonly moduleSeconds: Histogram<"module">;
   private readonly moduleFailures: Counter<"module">;
   private readonly pagesStarted: Counter;
+  private readonly alerts: Counter<"integration" | "change">;
+  private readonly integrationRequests: Counter<"integration" | "status">;
   private readonly notifications: Counter;
   private readonly acknowledged: Counter;
   private readonly exhausted: Counter;
@@ -135,7 +137,9 @@ export class Metrics {
     this.moduleSeconds = histogram("engine_tick_duration_seconds", "Time one engine module's run took, by module.", SLOW_BUCKETS, ["module"]);
     this.moduleFailures = counter("engine_module_failures_total", "Engine module runs that failed or overran their timeout, by module.", ["module"]);
 
-    this.pagesStarted = counter("pages_started_total", "Pages started (by a command, or by declaring a SEV1/SEV2 for a service), counted when their transaction commits.");
+    this.pagesStarted = counter("pages_started_total", "Pages started (by a command, by declaring a SEV1/SEV2 for a service, or by alerts), counted when their transaction commits.");
+    this.alerts = counter("alerts_total", "Alerts taken in from integrations, by integration and change (opened: a firing alert not open before; resolved: an open alert resolved by its source).", ["integration", "change"]);
+    this.integrationRequests = counter("integration_requests_total", "Requests to POST /integrations/<name>, by integration (unknown names counted as \"unknown\") and HTTP status.", ["integration", "status"]);
     this.notifications = counter("page_notifications_total", "People notified by escalation steps (once per person per step), counted when the step commits; their direct messages are outbox deliveries of kind page.notify.");
     this.acknowledged = counter("pages_acknowledged_total", "Pages acknowledged, counted when the acknowledgement commits.");
     this.exhausted = counter("pages_exhausted_total", "Pages whose escalation policy ran out with nobody acknowledging.");
@@ -205,6 +209,16 @@ export class Metrics {
   moduleRun(module: string, seconds: number, ok: boolean): void {
     this.moduleSeconds.observe({ module }, seconds);
     this.moduleFailures.inc({ module }, ok ? 0 : 1); // the series exists from the first run
+  }
+
+  /** A body an integration was sent: how many alerts it opened and resolved. */
+  alertsReceived(integration: string, opened: number, resolved: number): void {
+    this.alerts.inc({ integration, change: "opened" }, opened);
+    this.alerts.inc({ integration, change: "resolved" }, resolved);
+  }
+
+  integrationRequest(integration: string, status: number): void {
+    this.integrationRequests.inc({ integration, status: String(status) });
   }
 
   pageStarted(): void {

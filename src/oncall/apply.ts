@@ -17,7 +17,7 @@ import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
 import { advisoryLock, inTransaction, type DbClient } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import type { Access, EscalationLevel, EscalationPolicy, NotifyTarget, Rota, Service, UserGroupSync } from "./rota-file.ts";
+import type { Access, EscalationLevel, EscalationPolicy, Integration, NotifyTarget, Rota, Service, ServiceSlo, UserGroupSync, WorkingHours } from "./rota-file.ts";
 import { segments, type Layer, type Override, type Schedule } from "./schedule.ts";
 import { movesText, shiftMoves, type ShiftMoves } from "./shift-diff.ts";
 import { overrideCountsBySource, overridesInWindow, readStoredRota, writeRota, type RotaWrite } from "./store.ts";
@@ -33,7 +33,7 @@ export interface ScheduleShiftMoves {
   people: ShiftMoves[];
 }
 
-export type ChangeKind = "schedule" | "policy" | "service" | "access" | "usergroup";
+export type ChangeKind = "schedule" | "policy" | "service" | "access" | "usergroup" | "integration" | "settings";
 /** create/update/delete write; unchanged and keep (stored, not in the file, no --prune) do not. */
 export type ChangeAction = "create" | "update" | "unchanged" | "delete" | "keep";
 
@@ -139,11 +139,14 @@ interface Work {
   plan: Plan;
   /** The access section to write, when the file has one and it differs. */
   access: Access | null;
+  /** The working hours to write, when the file gives them and they differ. */
+  workingHours: WorkingHours | null;
   schedules: ScheduleWork[];
   policies: Array<{ change: PlanChange; policy: EscalationPolicy; levels: EscalationLevel[] }>;
   services: Array<{ change: PlanChange; service: Service }>;
   userGroups: UserGroupSync[];
-  deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[] };
+  integrations: Integration[];
+  deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[]; integrations: string[] };
 }
 
 /** Problems a hand-built Rota may have that parseRotaFile would have reported. */
@@ -159,7 +162,9 @@ function checkRota(rota: Rota): void {
   };
   const schedules = dupes("schedule", rota.schedules.map((s) => s.name));
   const policies = dupes("escalation policy", rota.escalationPolicies.map((p) => p.name));
-  dupes("service", rota.services.map((s) => s.name));
+  const services = dupes("service", rota.services.map((s) => s.name));
+  dupes("integration", rota.integrations.map((i) => i.name));
+  for (const i of rota.integrations) if (!services.has(i.service)) problems.push(`integration "${i.name}": service "${i.service}" is not defined`);
   for (const p of rota.escalationPolicies) {
     for (const l of p.levels) {
       for (const t of l.notify) {
@@ -214,7 +219,7 @@ function makePlan(changes: PlanChange[], prune: boolean, moves: ScheduleShiftMov
  * overrides made from Slack, which an apply keeps). A schedule applied for the first time moves
  * nobody's shifts: there were none to move.
  */
-async function movesOf(db: DbClient, work: Omit<Work, "plan" | "access">, stored: { id: number; name: string; timezone: string; layers: Layer[] }[], now: Date): Promise<ScheduleShiftMoves[]> {
+async function movesOf(db: DbClient, work: Omit<Work, "plan" | "access" | "workingHours">, stored: { id: number; name: string; timezone: string; layers: Layer[] }[], now: Date): Promise<ScheduleShiftMoves[]> {
   const window = { from: now, to: new Date(now.getTime() + SHIFT_MOVES_AHEAD_MS) };
   const written = work.schedules.filter((s) => s.writeRow && s.id !== undefined);
   const deleted = stored.filter((r) => work.deletes.schedules.includes(r.name));
@@ -249,13 +254,29 @@ async function movesOf(db: DbClient, work: Omit<Work, "plan" | "access">, stored
 
 async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promise<Work> {
   checkRota(rota);
-  const { schedules: scheduleRows, policies: policyRows, services: serviceRows, fileOverrides: fileOverrideRows, access: storedAccess, userGroups: groupRows } = await readStoredRota(
+  const {
+    schedules: scheduleRows,
+    policies: policyRows,
+    services: serviceRows,
+    integrations: integrationRows,
+    fileOverrides: fileOverrideRows,
+    access: storedAccess,
+    workingHours: storedHours,
+    userGroups: groupRows,
+  } = await readStoredRota(
     db,
     rota.schedules.map((s) => s.name),
   );
 
   const changes: PlanChange[] = [];
-  const work: Omit<Work, "plan" | "access"> = { schedules: [], policies: [], services: [], userGroups: [], deletes: { schedules: [], policies: [], services: [], userGroups: [] } };
+  const work: Omit<Work, "plan" | "access" | "workingHours"> = {
+    schedules: [],
+    policies: [],
+    services: [],
+    userGroups: [],
+    integrations: [],
+    deletes: { schedules: [], policies: [], services: [], userGroups: [], integrations: [] },
+  };
 
   // Schedules
   const scheduleByName = new Map(scheduleRows.map((r) => [r.name, r]));
@@ -384,10 +405,16 @@ async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promis
   for (const service of rota.services) {
     const row = serviceByName.get(service.name);
     let change: PlanChange;
+    const sloText = (slo: ServiceSlo | null | undefined) => (slo ? `SLO ${slo.objective} % over ${slo.windowSeconds / 86_400}d from ${slo.countsFrom}` : "no SLO");
+    const sloChanged = JSON.stringify(row?.slo ?? null) !== JSON.stringify(service.slo ?? null);
     if (!row) {
-      change = { kind: "service", name: service.name, action: "create", details: [`escalation policy ${service.escalationPolicy}`] };
-    } else if (row.escalationPolicy !== service.escalationPolicy) {
-      change = { kind: "service", name: service.name, action: "update", details: [`escalation policy ${row.escalationPolicy} → ${service.escalationPolicy}`] };
+      change = { kind: "service", name: service.name, action: "create", details: [`escalation policy ${service.escalationPolicy}`, ...(service.slo ? [sloText(service.slo)] : [])] };
+    } else if (row.escalationPolicy !== service.escalationPolicy || sloChanged) {
+      const details = [
+        ...(row.escalationPolicy !== service.escalationPolicy ? [`escalation policy ${row.escalationPolicy} → ${service.escalationPolicy}`] : []),
+        ...(sloChanged ? [`${sloText(row.slo)} → ${sloText(service.slo)}`] : []),
+      ];
+      change = { kind: "service", name: service.name, action: "update", details };
     } else {
       change = { kind: "service", name: service.name, action: "unchanged", details: [] };
     }
@@ -415,6 +442,24 @@ async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promis
     if (prune) work.deletes.userGroups.push(r.groupId);
   }
 
+  // Integrations (their tokens are not the rota's: applying never changes one).
+  const integrationByName = new Map(integrationRows.map((r) => [r.name, r]));
+  for (const integration of rota.integrations) {
+    const row = integrationByName.get(integration.name);
+    const what = `${integration.kind} → service ${integration.service}`;
+    let change: PlanChange;
+    if (!row) change = { kind: "integration", name: integration.name, action: "create", details: [what] };
+    else if (canonicalJson(row) !== canonicalJson(integration)) change = { kind: "integration", name: integration.name, action: "update", details: [what] };
+    else change = { kind: "integration", name: integration.name, action: "unchanged", details: [] };
+    changes.push(change);
+    if (change.action !== "unchanged") work.integrations.push(integration);
+  }
+  const fileIntegrations = new Set(rota.integrations.map((i) => i.name));
+  for (const r of integrationRows.filter((r) => !fileIntegrations.has(r.name))) {
+    changes.push({ kind: "integration", name: r.name, action: prune ? "delete" : "keep", details: prune ? ["not in the file"] : ["not in the file", "kept (--prune deletes it)"] });
+    if (prune) work.deletes.integrations.push(r.name);
+  }
+
   // Access: replaced by the file's section when it has one; kept otherwise.
   let access: Access | null = null;
   if (rota.access) {
@@ -431,7 +476,17 @@ async function diff(db: DbClient, rota: Rota, prune: boolean, now: Date): Promis
     if (action !== "unchanged") access = rota.access;
   }
 
-  return { ...work, access, plan: makePlan(changes, prune, await movesOf(db, work, scheduleRows, now)) };
+  // Working hours: replaced by the file's when it gives them; kept otherwise.
+  let workingHours: WorkingHours | null = null;
+  if (rota.workingHours) {
+    const text = (w: WorkingHours) => `${w.days.join(",")} ${w.from}–${w.to}`;
+    const same = storedHours !== null && text(storedHours) === text(rota.workingHours);
+    const action: ChangeAction = !storedHours ? "create" : same ? "unchanged" : "update";
+    changes.push({ kind: "settings", name: "working_hours", action, details: [storedHours && !same ? `${text(storedHours)} → ${text(rota.workingHours)}` : text(rota.workingHours)] });
+    if (action !== "unchanged") workingHours = rota.workingHours;
+  }
+
+  return { ...work, access, workingHours, plan: makePlan(changes, prune, await movesOf(db, work, scheduleRows, now)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,10 +509,12 @@ function writes(work: Work): RotaWrite {
       .map((p) => ({ create: p.change.action === "create", name: p.policy.name, levels: p.levels, repeat: p.policy.repeat })),
     services: work.services
       .filter((s) => s.change.action === "create" || s.change.action === "update")
-      .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy })),
+      .map((s) => ({ create: s.change.action === "create", name: s.service.name, escalationPolicy: s.service.escalationPolicy, slo: s.service.slo ?? null })),
+    integrations: work.integrations,
     deletes: work.deletes,
     access: work.access,
     userGroups: work.userGroups,
+    workingHours: work.workingHours,
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * The rota file: schedules, escalation policies, services and who may do what (access), as YAML
+ * The rota file: schedules, escalation policies, services, who may do what (access) and where
+ * alerts come in (integrations), as YAML
  * (or JSON, which YAML parses too). `parseRotaFile` validates the whole file and reports every problem at once, each
  * as `<path in the file>: <message>`, e.g.
  *   schedules.platform-primary.layers[0].rotation.every: expected a duration like 1w
@@ -27,6 +28,15 @@ export interface EscalationPolicy {
 export interface Service {
   name: string;
   escalationPolicy: string;
+  /** Its SLO, when the file gives one (`slo: { objective: 99.9, window: 30d, counts_from: sev2 }`). */
+  slo?: ServiceSlo | null;
+}
+
+/** A service's SLO: the objective (percent), its rolling window, and the lowest severity that spends budget. */
+export interface ServiceSlo {
+  objective: number;
+  windowSeconds: number;
+  countsFrom: "SEV1" | "SEV2" | "SEV3" | "SEV4";
 }
 
 /** The file's `access` section: who may do what beyond the defaults (see src/access/policy.ts). */
@@ -53,10 +63,43 @@ export interface UserGroupSync {
 /** Without an `access` section: no admins, no owners, overrides of at most 14 days. */
 export const DEFAULT_MAX_OVERRIDE_SECONDS = 14 * 86_400;
 
+/**
+ * When people work, for the incident metrics' "pages outside working hours": the days and the
+ * wall-clock hours, read in each person's own time zone. Without `working_hours`: Monday to
+ * Friday, 09:00 to 18:00.
+ */
+export interface WorkingHours {
+  days: Weekday[];
+  /** "HH:MM", inclusive. */
+  from: string;
+  /** "HH:MM", exclusive; after `from`. */
+  to: string;
+}
+
+export const DEFAULT_WORKING_HOURS: WorkingHours = { days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" };
+export const INTEGRATION_KINDS = ["alertmanager", "grafana", "generic", "heartbeat"] as const;
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+
+/** An integration: `POST /integrations/<name>` pages `service` with the alerts it is sent. */
+export interface Integration {
+  name: string;
+  kind: IntegrationKind;
+  service: string;
+  /** Alerts whose `label` has a value of `map` also declare an incident of that severity (1–4). */
+  declareIncident: { label: string; map: Record<string, number> } | null;
+  /** A heartbeat: a ping is expected at least every `everySeconds`, plus `graceSeconds` of slack. */
+  everySeconds: number | null;
+  graceSeconds: number | null;
+}
+
+/** A heartbeat's slack when the file does not say. */
+export const DEFAULT_HEARTBEAT_GRACE_SECONDS = 5 * 60;
+
 export interface Rota {
   schedules: Schedule[];
   escalationPolicies: EscalationPolicy[];
   services: Service[];
+  integrations: Integration[];
   /** Per schedule: who may add and remove any of its overrides (user or user group ids). */
   owners: Record<string, string[]>;
   /** Per schedule: the Slack channel (C…/G…) told of accepted shift swaps; absent: none. */
@@ -65,6 +108,8 @@ export interface Rota {
   access: Access | null;
   /** The user groups kept in step with who is on call. */
   userGroups: UserGroupSync[];
+  /** The file's `working_hours`, or null/absent when it has none (what is stored is then kept). */
+  workingHours?: WorkingHours | null;
 }
 
 export type RotaParseResult = { ok: true; rota: Rota } | { ok: false; errors: string[] };
@@ -220,7 +265,8 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "usergroups"] as const;
+const ROOT_KEYS = ["schedules", "escalation_policies", "services", "access", "usergroups", "working_hours", "integrations"] as const;
+const WORKING_HOURS_KEYS = ["days", "from", "to"] as const;
 const SCHEDULE_KEYS = ["timezone", "layers", "overrides", "owners", "slack_usergroup", "channel"] as const;
 const USERGROUP_KEYS = ["id", "schedules", "when_empty"] as const;
 const ACCESS_KEYS = ["admins", "max_override"] as const;
@@ -230,7 +276,10 @@ const RESTRICTION_KEYS = ["days", "from", "to"] as const;
 const OVERRIDE_KEYS = ["user", "from", "to"] as const;
 const POLICY_KEYS = ["levels", "repeat"] as const;
 const LEVEL_KEYS = ["notify", "escalate_after"] as const;
-const SERVICE_KEYS = ["escalation_policy"] as const;
+const SERVICE_KEYS = ["escalation_policy", "slo"] as const;
+const SLO_KEYS = ["objective", "window", "counts_from"] as const;
+const INTEGRATION_KEYS = ["kind", "service", "declare_incident", "every", "grace"] as const;
+const DECLARE_KEYS = ["label", "map"] as const;
 
 function checkSchedule(c: Checker, name: string, raw: unknown, path: string): Schedule | undefined {
   if (!isMap(raw)) {
@@ -485,8 +534,31 @@ function checkService(c: Checker, name: string, raw: unknown, path: string, poli
     else if (!policyNames.has(p)) c.error(join(path, "escalation_policy"), `escalation policy "${p}" is not defined`);
     else policy = p;
   }
+  const slo = raw.slo === undefined || raw.slo === null ? null : checkSlo(c, raw.slo, join(path, "slo"));
   if (c.errors.length > before || !policy) return undefined;
-  return { name, escalationPolicy: policy };
+  return { name, escalationPolicy: policy, ...(slo ? { slo } : {}) };
+}
+
+/** `slo: { objective: 99.9, window: 30d, counts_from: sev2 }` (counts_from defaults to sev2). */
+function checkSlo(c: Checker, raw: unknown, path: string): ServiceSlo | null {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with objective, window and counts_from");
+    return null;
+  }
+  c.keys(raw, SLO_KEYS, path);
+  const before = c.errors.length;
+  const objective = c.required(raw, "objective", path);
+  if (objective !== undefined && (typeof objective !== "number" || !(objective > 0 && objective < 100))) {
+    c.error(join(path, "objective"), "expected a percentage above 0 and below 100, like 99.9");
+  }
+  const window = c.required(raw, "window", path);
+  const windowSeconds = window === undefined ? null : parseLongDuration(window);
+  if (window !== undefined && windowSeconds === null) c.error(join(path, "window"), "expected a duration like 30d, 4w or 24h");
+  const from = raw.counts_from ?? "sev2";
+  const m = typeof from === "string" ? /^sev([1-4])$/i.exec(from) : null;
+  if (!m) c.error(join(path, "counts_from"), "expected a severity: sev1, sev2, sev3 or sev4");
+  if (c.errors.length > before) return null;
+  return { objective: objective as number, windowSeconds: windowSeconds!, countsFrom: `SEV${m![1]}` as ServiceSlo["countsFrom"] };
 }
 
 /** A list of people and user groups (`admins`, a schedule's `owners`). */
@@ -582,6 +654,103 @@ function checkUserGroups(c: Checker, raw: unknown, scheduleNames: Set<string>): 
   return out;
 }
 
+/** `working_hours: { days: [mon, tue, wed, thu, fri], from: "09:00", to: "18:00" }` (each key defaults to that). */
+function checkWorkingHours(c: Checker, raw: unknown): WorkingHours | null {
+  if (raw === undefined || raw === null) return null;
+  const path = "working_hours";
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with days, from and to");
+    return null;
+  }
+  c.keys(raw, WORKING_HOURS_KEYS, path);
+  const before = c.errors.length;
+  let days = DEFAULT_WORKING_HOURS.days;
+  if (raw.days !== undefined && raw.days !== null) {
+    const list = c.list(raw.days, join(path, "days"), "a list of weekdays like [mon, tue]");
+    if (list && list.length === 0) c.error(join(path, "days"), "must not be empty");
+    const picked: Weekday[] = [];
+    list?.forEach((d, i) => {
+      const day = parseWeekday(d);
+      if (day) picked.push(day);
+      else c.error(`${path}.days[${i}]`, `unknown weekday ${describe(d)} (expected mon, tue, wed, thu, fri, sat or sun)`);
+    });
+    days = WEEKDAYS.filter((d) => picked.includes(d));
+  }
+  const times = { from: DEFAULT_WORKING_HOURS.from, to: DEFAULT_WORKING_HOURS.to };
+  for (const key of ["from", "to"] as const) {
+    const v = raw[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string" || parseHHMM(v) === null) c.error(join(path, key), "expected a time like 09:00 (HH:MM, 00:00 to 23:59)");
+    else times[key] = v;
+  }
+  if (c.errors.length === before && parseHHMM(times.to)! <= parseHHMM(times.from)!) c.error(join(path, "to"), `must be after from (${times.from})`);
+  if (c.errors.length > before) return null;
+  return { days, ...times };
+}
+
+/** `1h`, `90s`, `2d`: a duration in seconds for heartbeats (seconds to weeks); null if malformed. */
+function parseAnyDuration(text: unknown): number | null {
+  return parseDuration(text) ?? parseLongDuration(text);
+}
+
+function checkIntegration(c: Checker, name: string, raw: unknown, path: string, serviceNames: Set<string>): Integration | undefined {
+  if (!isMap(raw)) {
+    c.error(path, "expected a mapping with kind and service");
+    return undefined;
+  }
+  c.keys(raw, INTEGRATION_KEYS, path);
+  const before = c.errors.length;
+  const kind = c.required(raw, "kind", path);
+  if (kind !== undefined && !INTEGRATION_KINDS.includes(kind as IntegrationKind)) c.error(join(path, "kind"), `expected one of ${INTEGRATION_KINDS.join(", ")}, not ${describe(kind)}`);
+  const service = c.required(raw, "service", path);
+  if (service !== undefined) {
+    if (typeof service !== "string") c.error(join(path, "service"), "expected a service name");
+    else if (!serviceNames.has(service)) c.error(join(path, "service"), `service "${service}" is not defined${serviceNames.size ? ` (services: ${[...serviceNames].join(", ")})` : ""}`);
+  }
+  let declareIncident: Integration["declareIncident"] = null;
+  if (raw.declare_incident !== undefined && raw.declare_incident !== null) {
+    const at = join(path, "declare_incident");
+    const d = raw.declare_incident;
+    if (kind === "heartbeat") c.error(at, "a heartbeat does not declare incidents");
+    else if (!isMap(d)) c.error(at, "expected a mapping with label and map");
+    else {
+      c.keys(d, DECLARE_KEYS, at);
+      const label = c.required(d, "label", at);
+      if (label !== undefined && (typeof label !== "string" || label === "")) c.error(join(at, "label"), "expected a label name like severity");
+      const map = c.required(d, "map", at);
+      const severities: Record<string, number> = {};
+      if (map !== undefined) {
+        if (!isMap(map) || Object.keys(map).length === 0) c.error(join(at, "map"), "expected a mapping of label values to severities, like { critical: 1, error: 2 }");
+        else
+          for (const [value, sev] of Object.entries(map)) {
+            const n = typeof sev === "number" ? sev : typeof sev === "string" ? Number(/^(?:sev)?([1-4])$/i.exec(sev)?.[1] ?? NaN) : NaN;
+            if (!Number.isInteger(n) || n < 1 || n > 4) c.error(join(join(at, "map"), value), `expected a severity 1–4 (or SEV1–SEV4), not ${describe(sev)}`);
+            else severities[value] = n;
+          }
+      }
+      if (typeof label === "string") declareIncident = { label, map: severities };
+    }
+  }
+  let everySeconds: number | null = null;
+  let graceSeconds: number | null = null;
+  if (kind === "heartbeat") {
+    const every = c.required(raw, "every", path);
+    if (every !== undefined) {
+      everySeconds = parseAnyDuration(every);
+      if (everySeconds === null) c.error(join(path, "every"), "expected a duration like 1h, 30m or 1d");
+    }
+    graceSeconds = DEFAULT_HEARTBEAT_GRACE_SECONDS;
+    if (raw.grace !== undefined && raw.grace !== null) {
+      graceSeconds = raw.grace === "0" || raw.grace === 0 || raw.grace === "0s" ? 0 : parseAnyDuration(raw.grace);
+      if (graceSeconds === null) c.error(join(path, "grace"), "expected a duration like 10m");
+    }
+  } else {
+    for (const key of ["every", "grace"] as const) if (raw[key] !== undefined) c.error(join(path, key), "only a heartbeat integration has every and grace");
+  }
+  if (c.errors.length > before) return undefined;
+  return { name, kind: kind as IntegrationKind, service: service as string, declareIncident, everySeconds, graceSeconds };
+}
+
 /** Validate an already-parsed rota value (the result of YAML/JSON parsing). */
 export function validateRota(data: unknown): RotaParseResult {
   const c = new Checker();
@@ -594,6 +763,7 @@ export function validateRota(data: unknown): RotaParseResult {
   const scheduleEntries = c.namedEntries(data.schedules, "schedules", "schedule");
   const policyEntries = c.namedEntries(data.escalation_policies, "escalation_policies", "escalation policy");
   const serviceEntries = c.namedEntries(data.services, "services", "service");
+  const integrationEntries = c.namedEntries(data.integrations, "integrations", "integration");
   // References are checked against every name defined, even where the definition has errors
   // of its own (those are reported there).
   const scheduleNames = new Set(scheduleEntries.map(([n]) => n));
@@ -624,6 +794,7 @@ export function validateRota(data: unknown): RotaParseResult {
     else syncedBy.set(group.groupId, path.replace(/\.id$/, ""));
   }
   const access = checkAccess(c, data.access);
+  const workingHours = checkWorkingHours(c, data.working_hours);
   const escalationPolicies: EscalationPolicy[] = [];
   for (const [name, raw] of policyEntries) {
     const p = checkPolicy(c, name, raw, `escalation_policies.${name}`, scheduleNames);
@@ -634,8 +805,17 @@ export function validateRota(data: unknown): RotaParseResult {
     const s = checkService(c, name, raw, `services.${name}`, policyNames);
     if (s) services.push(s);
   }
+  const serviceNames = new Set(serviceEntries.map(([n]) => n));
+  const integrations: Integration[] = [];
+  for (const [name, raw] of integrationEntries) {
+    const i = checkIntegration(c, name, raw, `integrations.${name}`, serviceNames);
+    if (i) integrations.push(i);
+  }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, rota: { schedules, escalationPolicies, services, owners, channels, access, userGroups: userGroups.map((g) => g.group) } };
+  return {
+    ok: true,
+    rota: { schedules, escalationPolicies, services, integrations, owners, channels, access, userGroups: userGroups.map((g) => g.group), ...(workingHours ? { workingHours } : {}) },
+  };
 }
 
 /**

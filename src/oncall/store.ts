@@ -1,12 +1,25 @@
 // On-call's tables: schedules (with their overrides), escalation policies, services, and the
-// shift notices sent. The only file that reads or writes them. Every function takes a Prisma
+// shift notices sent, and the rota's settings (working hours). The only file that reads or writes them. Every function takes a Prisma
 // client or a transaction client, so callers choose the transaction. Rows are turned into the
 // pure types of schedule.ts and rota-file.ts.
 import { Prisma } from "../db/client.ts";
 import { wakeAfterCommit, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
 import { UserError } from "../errors.ts";
-import { isSlackUserId, type Access, type EscalationLevel, type EscalationPolicy, type Rota, type Service, type UserGroupSync } from "./rota-file.ts";
+import {
+  isSlackUserId,
+  type Access,
+  type EscalationLevel,
+  type EscalationPolicy,
+  type Integration,
+  type IntegrationKind,
+  type Rota,
+  type Service,
+  type ServiceSlo,
+  type UserGroupSync,
+  type WorkingHours,
+} from "./rota-file.ts";
 import type { Layer, Override, Schedule } from "./schedule.ts";
+import { WEEKDAYS, type Weekday } from "./zoned.ts";
 
 export type { DbClient, Tx } from "../db/tx.ts";
 
@@ -95,22 +108,22 @@ export async function loadSchedule(db: DbClient, name: string, window?: TimeWind
  * Several schedules with their overrides in [from, to), in two queries whatever their number
  * (the escalation engine asks for every schedule a batch of steps names). Unknown names are absent.
  */
-export async function loadSchedules(db: DbClient, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
+export async function loadSchedules(db: RawTx, names: string[], window: TimeWindow): Promise<Map<string, Schedule>> {
   const out = new Map<string, Schedule>();
   if (names.length === 0) return out;
-  const rows = await db.schedule.findMany({ where: { name: { in: names } } });
+  const rows = await db.$queryRaw<{ id: number; name: string; timezone: string; layers: Prisma.JsonValue }[]>`
+    SELECT id, name, timezone, layers FROM schedule WHERE name = ANY(${names}::text[])`;
   if (rows.length === 0) return out;
-  const overrides = await db.scheduleOverride.findMany({
-    where: { scheduleId: { in: rows.map((r) => r.id) }, endAt: { gt: window.from }, startAt: { lt: window.to } },
-    select: { scheduleId: true, userId: true, startAt: true, endAt: true },
-    orderBy: [{ startAt: "asc" }, { id: "asc" }],
-  });
+  const overrides = await db.$queryRaw<{ schedule_id: number; user_id: string; start_at: Date; end_at: Date }[]>`
+    SELECT schedule_id, user_id, start_at, end_at FROM schedule_override
+     WHERE schedule_id = ANY(${rows.map((r) => r.id)}::int[]) AND end_at > ${window.from} AND start_at < ${window.to}
+     ORDER BY start_at, id`;
   for (const row of rows) {
     out.set(row.name, {
       name: row.name,
       timezone: row.timezone,
       layers: layersFromJson(row.layers),
-      overrides: overrides.filter((o) => o.scheduleId === row.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
+      overrides: overrides.filter((o) => o.schedule_id === row.id).map((o) => ({ user: o.user_id, start: o.start_at, end: o.end_at })),
     });
   }
   return out;
@@ -122,14 +135,37 @@ export async function listSchedules(db: DbClient): Promise<ScheduleSummary[]> {
   return rows.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), updatedAt: r.updatedAt }));
 }
 
-export async function loadPolicy(db: DbClient, name: string): Promise<EscalationPolicy | null> {
-  const row = await db.escalationPolicy.findUnique({ where: { name } });
+export async function loadPolicy(db: RawTx, name: string): Promise<EscalationPolicy | null> {
+  const [row] = await db.$queryRaw<{ name: string; levels: Prisma.JsonValue; repeat: number }[]>`SELECT name, levels, repeat FROM escalation_policy WHERE name = ${name}`;
   return row ? { name: row.name, levels: levelsFromJson(row.levels), repeat: row.repeat } : null;
 }
 
-export async function loadService(db: DbClient, name: string): Promise<Service | null> {
-  const row = await db.service.findUnique({ where: { name } });
-  return row ? { name: row.name, escalationPolicy: row.escalationPolicy } : null;
+export async function loadService(db: RawTx, name: string): Promise<Service | null> {
+  const [row] = await db.$queryRaw<{ name: string; escalation_policy: string; slo: Prisma.JsonValue | null }[]>`SELECT name, escalation_policy, slo FROM service WHERE name = ${name}`;
+  return row ? serviceOf({ name: row.name, escalationPolicy: row.escalation_policy, slo: row.slo }) : null;
+}
+
+/** A service as the rota file says it (`slo` only when it has one). */
+function serviceOf(row: { name: string; escalationPolicy: string; slo: Prisma.JsonValue | null }): Service {
+  const slo = sloFromJson(row.slo);
+  return { name: row.name, escalationPolicy: row.escalationPolicy, ...(slo ? { slo } : {}) };
+}
+
+/** A service's SLO as stored (null: none). */
+function sloFromJson(value: Prisma.JsonValue | null): ServiceSlo | null {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.objective !== "number" || typeof v.windowSeconds !== "number" || typeof v.countsFrom !== "string") return null;
+  return { objective: v.objective, windowSeconds: v.windowSeconds, countsFrom: v.countsFrom as ServiceSlo["countsFrom"] };
+}
+
+/** The services that have an SLO, by name. */
+export async function servicesWithSlo(db: DbClient): Promise<{ name: string; slo: ServiceSlo }[]> {
+  const rows = await db.service.findMany({ where: { slo: { not: Prisma.DbNull } }, orderBy: { name: "asc" } });
+  return rows.flatMap((r) => {
+    const slo = sloFromJson(r.slo);
+    return slo ? [{ name: r.name, slo }] : [];
+  });
 }
 
 async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
@@ -138,12 +174,12 @@ async function scheduleIdOrRefuse(db: DbClient, name: string): Promise<number> {
   throw noSuchSchedule(name, await scheduleNames(db));
 }
 
-export async function scheduleNames(db: DbClient): Promise<string[]> {
-  return (await db.schedule.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+export async function scheduleNames(db: RawTx): Promise<string[]> {
+  return (await db.$queryRaw<{ name: string }[]>`SELECT name FROM schedule ORDER BY name`).map((s) => s.name);
 }
 
-export async function serviceNames(db: DbClient): Promise<string[]> {
-  return (await db.service.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
+export async function serviceNames(db: RawTx): Promise<string[]> {
+  return (await db.$queryRaw<{ name: string }[]>`SELECT name FROM service ORDER BY name`).map((s) => s.name);
 }
 
 export interface AddOverrideInput {
@@ -256,12 +292,15 @@ export async function recordShiftNotice(tx: Tx, scheduleName: string, userId: st
 export interface StoredRota {
   schedules: { id: number; name: string; timezone: string; layers: Layer[]; owners: string[]; channel: string | null }[];
   policies: { name: string; levels: EscalationLevel[]; repeat: number }[];
-  services: { name: string; escalationPolicy: string }[];
+  services: { name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
+  integrations: Integration[];
   /** The overrides from the file, of the schedules named. */
   fileOverrides: { id: number; scheduleId: number; userId: string; startAt: Date; endAt: Date }[];
   /** The access section last applied (null: never). */
   access: Access | null;
   userGroups: UserGroupSync[];
+  /** The working hours last applied (null: never, the default applies). */
+  workingHours: WorkingHours | null;
 }
 
 /**
@@ -270,10 +309,11 @@ export interface StoredRota {
  * access section. What `incident-bot doctor` checks the people of.
  */
 export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Promise<Rota> {
-  const [schedules, policies, services, access, userGroups, overrides] = await Promise.all([
+  const [schedules, policies, services, integrations, access, userGroups, overrides] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    listIntegrations(db),
     loadAccess(db),
     listUserGroups(db),
     db.scheduleOverride.findMany({
@@ -290,7 +330,8 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
       overrides: overrides.filter((o) => o.scheduleId === r.id).map((o) => ({ user: o.userId, start: o.startAt, end: o.endAt })),
     })),
     escalationPolicies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
-    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    services: services.map(serviceOf),
+    integrations,
     owners: Object.fromEntries(schedules.map((r) => [r.name, principalsFromJson(r.owners)])),
     channels: Object.fromEntries(schedules.filter((r) => r.channel !== null).map((r) => [r.name, r.channel!])),
     access,
@@ -300,12 +341,14 @@ export async function loadRota(db: DbClient, opts: { overridesFrom: Date }): Pro
 
 /** Everything stored, by name, with the file overrides of the schedules the file names. */
 export async function readStoredRota(db: DbClient, fileSchedules: string[]): Promise<StoredRota> {
-  const [schedules, policies, services, access, userGroups] = await Promise.all([
+  const [schedules, policies, services, integrations, access, userGroups, workingHours] = await Promise.all([
     db.schedule.findMany({ orderBy: { name: "asc" } }),
     db.escalationPolicy.findMany({ orderBy: { name: "asc" } }),
     db.service.findMany({ orderBy: { name: "asc" } }),
+    listIntegrations(db),
     loadAccess(db),
     listUserGroups(db),
+    storedWorkingHours(db),
   ]);
   const fileOverrides = await db.scheduleOverride.findMany({
     where: { source: "file", scheduleId: { in: schedules.filter((r) => fileSchedules.includes(r.name)).map((r) => r.id) } },
@@ -315,10 +358,12 @@ export async function readStoredRota(db: DbClient, fileSchedules: string[]): Pro
   return {
     schedules: schedules.map((r) => ({ id: r.id, name: r.name, timezone: r.timezone, layers: layersFromJson(r.layers), owners: principalsFromJson(r.owners), channel: r.channel })),
     policies: policies.map((r) => ({ name: r.name, levels: levelsFromJson(r.levels), repeat: r.repeat })),
-    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy })),
+    services: services.map((r) => ({ name: r.name, escalationPolicy: r.escalationPolicy, slo: sloFromJson(r.slo) })),
+    integrations,
     fileOverrides,
     access,
     userGroups,
+    workingHours,
   };
 }
 
@@ -332,15 +377,18 @@ export async function overrideCountsBySource(db: DbClient, scheduleIds: number[]
 export interface RotaWrite {
   schedules: { id?: number; name: string; timezone: string; layers: Layer[]; owners: string[]; channel: string | null; removeOverrideIds: number[]; addOverrides: Override[] }[];
   policies: { create: boolean; name: string; levels: EscalationLevel[]; repeat: number }[];
-  services: { create: boolean; name: string; escalationPolicy: string }[];
-  deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[] };
+  services: { create: boolean; name: string; escalationPolicy: string; slo: ServiceSlo | null }[];
+  integrations: Integration[];
+  deletes: { schedules: string[]; policies: string[]; services: string[]; userGroups: string[]; integrations: string[] };
   access: Access | null;
   /** User groups created or changed (by group id). */
   userGroups: UserGroupSync[];
+  /** The working hours to write, when the file gives them and they differ. */
+  workingHours?: WorkingHours | null;
 }
 
 export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> {
-  wakeAfterCommit(tx, "access"); // admins and owners may have changed
+  wakeAfterCommit(tx, "access"); // admins, owners and integrations may have changed
   for (const s of w.schedules) {
     const layers = s.layers as unknown as Prisma.InputJsonValue;
     const owners = s.owners as Prisma.InputJsonValue;
@@ -361,10 +409,15 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     else await tx.escalationPolicy.update({ where: { name: p.name }, data });
   }
   for (const s of w.services) {
-    const data = { escalationPolicy: s.escalationPolicy, updatedAt: now };
+    const data = { escalationPolicy: s.escalationPolicy, slo: s.slo ? (s.slo as unknown as Prisma.InputJsonValue) : Prisma.DbNull, updatedAt: now };
     if (s.create) await tx.service.create({ data: { name: s.name, ...data } });
     else await tx.service.update({ where: { name: s.name }, data });
   }
+  for (const i of w.integrations) {
+    const data = { kind: i.kind, service: i.service, config: integrationConfig(i), updatedAt: now };
+    await tx.integration.upsert({ where: { name: i.name }, create: { name: i.name, ...data }, update: data });
+  }
+  if (w.deletes.integrations.length > 0) await tx.integration.deleteMany({ where: { name: { in: w.deletes.integrations } } });
   if (w.deletes.services.length > 0) await tx.service.deleteMany({ where: { name: { in: w.deletes.services } } });
   if (w.deletes.policies.length > 0) await tx.escalationPolicy.deleteMany({ where: { name: { in: w.deletes.policies } } });
   if (w.deletes.schedules.length > 0) await tx.schedule.deleteMany({ where: { name: { in: w.deletes.schedules } } });
@@ -378,6 +431,37 @@ export async function writeRota(tx: Tx, w: RotaWrite, now: Date): Promise<void> 
     const data = { admins: w.access.admins as Prisma.InputJsonValue, maxOverrideSeconds: w.access.maxOverrideSeconds, updatedAt: now };
     await tx.rotaAccess.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
   }
+  if (w.workingHours) {
+    const data = { workingHours: w.workingHours as unknown as Prisma.InputJsonValue, updatedAt: now };
+    await tx.rotaSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+  }
+}
+
+/** The working hours last applied from a rota file (null: never; the default then applies). */
+export async function storedWorkingHours(db: DbClient): Promise<WorkingHours | null> {
+  const row = await db.rotaSettings.findUnique({ where: { id: 1 } });
+  const v = row?.workingHours as { days?: unknown; from?: unknown; to?: unknown } | null | undefined;
+  if (!v || !Array.isArray(v.days) || typeof v.from !== "string" || typeof v.to !== "string") return null;
+  return { days: v.days.filter((d): d is Weekday => typeof d === "string" && (WEEKDAYS as readonly string[]).includes(d)), from: v.from, to: v.to };
+}
+
+const integrationConfig = (i: Integration): Prisma.InputJsonValue =>
+  ({ declareIncident: i.declareIncident, everySeconds: i.everySeconds, graceSeconds: i.graceSeconds }) as unknown as Prisma.InputJsonValue;
+
+function toIntegration(r: { name: string; kind: string; service: string; config: Prisma.JsonValue }): Integration {
+  const config = (r.config ?? {}) as Partial<Pick<Integration, "declareIncident" | "everySeconds" | "graceSeconds">>;
+  return { name: r.name, kind: r.kind as IntegrationKind, service: r.service, declareIncident: config.declareIncident ?? null, everySeconds: config.everySeconds ?? null, graceSeconds: config.graceSeconds ?? null };
+}
+
+/** Every integration applied from the rota file, by name. */
+export async function listIntegrations(db: DbClient): Promise<Integration[]> {
+  return (await db.integration.findMany({ orderBy: { name: "asc" } })).map(toIntegration);
+}
+
+/** One integration as applied, or null (one statement, in any kind of transaction or none). */
+export async function loadIntegration(db: RawTx, name: string): Promise<Integration | null> {
+  const [row] = await db.$queryRaw<{ name: string; kind: string; service: string; config: Prisma.JsonValue }[]>`SELECT name, kind, service, config FROM integration WHERE name = ${name}`;
+  return row ? toIntegration(row) : null;
 }
 
 function principalsFromJson(value: Prisma.JsonValue): string[] {

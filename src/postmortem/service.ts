@@ -11,18 +11,25 @@ import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
 import { channelPost, postmortemExport } from "../incidents/service.ts";
-import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, postmortemVersionOf, recordPostmortem, timelineOf } from "../incidents/store.ts";
+import { addTimelineEvents, incidentById, incidentsDeclaredBefore, lockIncident, postmortemVersionOf, recordPostmortem, recordPostmortemReviewed, timelineOf } from "../incidents/store.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType, type TimelineData } from "../incidents/timeline.ts";
-import { loadAccess } from "../oncall/store.ts";
+import { loadAccess, loadService } from "../oncall/store.ts";
 import { renderPostmortem, type PostmortemInput, type RelatedIncident } from "./draft/index.ts";
 import { ExportError, postmortemSlug, type ExportedDocument, type PostmortemExporter } from "./export/exporter.ts";
-import { actionItemsOf, createActionItem } from "./store.ts";
+import { actionItemsOf, completeActionItem, createActionItem, lockActionItem } from "./store.ts";
 
 export interface ActionItemInput {
   text: string;
   ownerId: string | null;
   type: ActionItemType;
+  /** The day it is due (a UTC date at midnight): its owner is told weekly once it is past. */
+  dueOn?: Date | null;
 }
+
+const DAY_MS = 86_400_000;
+
+/** An action item due on `dueOn` (a UTC date) is overdue from the start of the next day (UTC). */
+export const overdueFrom = (dueOn: Date): Date => new Date(Date.UTC(dueOn.getUTCFullYear(), dueOn.getUTCMonth(), dueOn.getUTCDate()) + DAY_MS);
 
 export async function addActionItem(db: Db, clock: Clock, incidentId: number, item: ActionItemInput, by: Actor, requestKey?: string): Promise<{ incident: Incident; id: number }> {
   enforce(mayUseBot(by));
@@ -35,10 +42,50 @@ export async function addActionItem(db: Db, clock: Clock, incidentId: number, it
     if (!(await claimRequest(tx, requestKey, now)).first) throw new UserError("duplicate", "That action item was already added.");
     const incident = (await lockIncident(tx, incidentId))!;
     if (incident.status === "closed") throw new UserError("conflict", `${incidentRef(incident.number)} is closed; add follow-ups to its postmortem instead.`);
-    const row = await createActionItem(tx, { incidentId, text, ownerId: item.ownerId, type: item.type, createdById: actorId, createdAt: now });
-    const [event] = await addTimelineEvents(tx, incidentId, actorId, now, [{ kind: "action_item_added", actionItemId: row.id, text, ownerId: item.ownerId, type: item.type }]);
+    const dueOn = item.dueOn ?? null;
+    const row = await createActionItem(tx, { incidentId, text, ownerId: item.ownerId, type: item.type, createdById: actorId, createdAt: now, dueOn, remindAt: dueOn ? overdueFrom(dueOn) : null });
+    const [event] = await addTimelineEvents(tx, incidentId, actorId, now, [
+      { kind: "action_item_added", actionItemId: row.id, text, ownerId: item.ownerId, type: item.type, ...(dueOn ? { dueOn: dueOn.toISOString().slice(0, 10) } : {}) },
+    ]);
     await enqueue(tx, [channelPost(incidentId, event)], now);
     return { incident, id: row.id };
+  });
+}
+
+/** Marks an action item done (anyone may, as anyone may add one): its owner is no longer reminded. */
+export async function completeActionItemBy(db: Db, clock: Clock, id: number, by: Actor): Promise<{ incident: Incident; text: string; already: boolean }> {
+  enforce(mayUseBot(by));
+  const now = clock.now();
+  return inTransaction(db, async (tx) => {
+    const item = await lockActionItem(tx, id);
+    const incident = item ? await incidentById(tx, item.incidentId) : null;
+    if (!item || !incident || (incident.private && !(await by.inChannel(incident.channelId ?? "")))) throw new UserError("not_found", `There is no action item #${id}. \`/incident actions\` lists an incident's action items.`);
+    if (item.doneAt) return { incident, text: item.text, already: true };
+    await completeActionItem(tx, id, now);
+    const [event] = await addTimelineEvents(tx, incident.id, by.userId, now, [{ kind: "action_item_done", actionItemId: id, text: item.text }]);
+    if (incident.channelId) await enqueue(tx, [channelPost(incident.id, event)], now);
+    return { incident, text: item.text, already: false };
+  });
+}
+
+/**
+ * Marks the postmortem reviewed (`/incident postmortem reviewed`): by the commander, the roles or
+ * admins, once the incident is resolved or closed. The review reminder is then not sent.
+ */
+export async function markPostmortemReviewed(db: Db, clock: Clock, incidentId: number, by: Actor): Promise<{ incident: Incident; already: boolean }> {
+  const now = clock.now();
+  return inTransaction(db, async (tx) => {
+    const incident = await lockIncident(tx, incidentId);
+    if (!incident) throw new UserError("not_found", `There is no incident with id ${incidentId}.`);
+    enforce(mayRespond(by, "postmortem_export", { ref: incidentRef(incident.number), ...incident }, { admins: (await loadAccess(tx))?.admins ?? [] }));
+    if (incident.status !== "resolved" && incident.status !== "closed") {
+      throw new UserError("conflict", `${incidentRef(incident.number)} is ${incident.status}: its postmortem is reviewed once it is resolved (\`/incident resolve\`).`);
+    }
+    if (incident.postmortemReviewedAt) return { incident, already: true };
+    await recordPostmortemReviewed(tx, incidentId, now);
+    const [event] = await addTimelineEvents(tx, incidentId, by.userId, now, [{ kind: "postmortem_reviewed" }]);
+    if (incident.channelId) await enqueue(tx, [channelPost(incidentId, event)], now);
+    return { incident, already: false };
   });
 }
 
@@ -86,8 +133,10 @@ export async function postmortemInput(db: DbClient, incidentId: number, now: Dat
     .filter((i) => !i.private && ((incident.service && i.service === incident.service) || similarTitles(i.title, incident.title)))
     .slice(0, 10)
     .map((i) => ({ number: i.number, title: i.title, severity: i.severity, declaredAt: i.declaredAt, url: i.postmortemUrl }));
+  const service = incident.service ? await loadService(db, incident.service) : null;
   return {
     incident,
+    slo: service?.slo ? { service: service.name, ...service.slo } : null,
     timeline: timeline.map((e) => ({ id: e.id, actorId: e.actorId, occurredAt: e.occurredAt, data: e.data })),
     actionItems: actionItems.map((a) => ({ text: a.text, ownerId: a.ownerId, type: a.type, createdAt: a.createdAt })),
     relatedIncidents: related,
@@ -218,6 +267,14 @@ export class PostmortemService {
 
   actionItems(incidentId: number) {
     return actionItemsOf(this.opts.db, incidentId);
+  }
+
+  completeActionItem(id: number, by: Actor) {
+    return completeActionItemBy(this.opts.db, this.opts.clock, id, by);
+  }
+
+  markReviewed(incidentId: number, by: Actor) {
+    return markPostmortemReviewed(this.opts.db, this.opts.clock, incidentId, by);
   }
 
   requestExport(incidentId: number, by: Actor): Promise<boolean> {

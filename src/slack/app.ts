@@ -1,8 +1,10 @@
 // The Slack adapter: the Bolt app with every listener registered, in HTTP mode (POST
-// /slack/events, GET /healthz, /readyz, /metrics and /ical/<token>.ics) or Socket Mode (those on a port of their own).
+// /slack/events, GET /healthz, /readyz, /metrics and /ical/<token>.ics, POST /integrations/<name>) or Socket
+// Mode (all but Slack's on a port of their own).
 // It knows the services it calls, not how they were built (that is src/app.ts).
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { App, LogLevel } from "@slack/bolt";
+import { INTEGRATIONS_ROUTE } from "../alerts/http.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ListenerContext } from "./listeners/context.ts";
@@ -20,6 +22,8 @@ export interface SlackSettings {
   identity: SlackIdentity;
   /** Answers GET /healthz, /readyz, /metrics and calendar feeds (/ical/<token>.ics); false for any other request. */
   health: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** POST /integrations/<name>: alerts in (served beside Slack's requests, or on the health port in Socket Mode). */
+  integrations?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** In Socket Mode, where /healthz, /readyz and /metrics are served. */
   healthPort?: number;
   log: Logger;
@@ -68,14 +72,17 @@ export function createSlackApp(services: ListenerContext, settings: SlackSetting
     logger: boltLogger(log),
     clientOptions: { slackApiUrl: settings.slackApiUrl, retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 } },
     // HTTP mode serves these beside /slack/events; Socket Mode on a port of their own.
-    customRoutes: ["/healthz", "/readyz", "/metrics", "/ical/:file"].map((path) => ({
-      path,
-      method: ["GET"],
-      handler: (req: IncomingMessage, res: ServerResponse) =>
-        void settings.health(req, res).then((served) => {
-          if (!served && !res.headersSent) res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-        }),
-    })),
+    customRoutes: [
+      ...["/healthz", "/readyz", "/metrics", "/ical/:file"].map((path) => ({
+        path,
+        method: ["GET"],
+        handler: (req: IncomingMessage, res: ServerResponse) =>
+          void settings.health(req, res).then((served) => {
+            if (!served && !res.headersSent) res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+          }),
+      })),
+      ...(settings.integrations ? [{ path: INTEGRATIONS_ROUTE, method: ["POST"], handler: (req: IncomingMessage, res: ServerResponse) => void settings.integrations!(req, res) }] : []),
+    ],
     ...(socketMode ? { installerOptions: { port: settings.healthPort ?? 3000 } } : {}),
   });
   app.error(async (err) => {

@@ -3,7 +3,10 @@
 //
 // A handler reads what it needs, calls Slack outside any transaction, and returns the writes that
 // go with the outcome (the channel's id, the card's ts); the outbox records them after the call.
+import type { KnownBlock } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
+import { firingAlertsOf, groupById, latestAlertsOf } from "../alerts/store.ts";
+import { alertPageMessage } from "../alerts/views.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
 import type { DbClient } from "../db/tx.ts";
@@ -148,8 +151,21 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity): Record
       const page = await pageById(db, pageId);
       if (!page) throw new PermanentFailure(`page ${pageId} no longer exists`, "page_not_found");
       if (page.state !== "escalating" && page.state !== "exhausted") return { result: { skipped: `page is ${page.state}` } };
-      const incident = await loadIncident(db, page.incidentId);
-      const dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
+      let dm: { text: string; blocks: KnownBlock[] };
+      if (page.alertGroupId !== null) {
+        // Alerts' page: what is firing in the group as it is now.
+        const incident = page.incidentId === null ? null : await incidentById(db, page.incidentId);
+        if (incident?.private) dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
+        else {
+          const [{ alerts, count }, group] = await Promise.all([firingAlertsOf(db, page.alertGroupId), groupById(db, page.alertGroupId)]);
+          const shown = alerts.length > 0 ? alerts : await latestAlertsOf(db, page.alertGroupId);
+          const integration = group?.integration ?? page.pagedById.replace(/^integration:/, "");
+          dm = alertPageMessage({ page: { id: page.id, level, target: page.target, integration }, groupId: page.alertGroupId, alerts: shown, count, incident });
+        }
+      } else {
+        const incident = await loadIncident(db, page.incidentId);
+        dm = pageMessage(incident, { id: page.id, pagedById: page.pagedById, message: page.message, level, target: page.target });
+      }
       const res = await slack.chat.postMessage({ channel: userId, text: dm.text, blocks: dm.blocks, unfurl_links: false });
       return { result: { ts: res.ts, channel: res.channel } };
     },
@@ -196,10 +212,10 @@ export function slackHandlers(slack: WebClient, identity: SlackIdentity): Record
       return { result: { users: members }, ...(group.problem !== null ? { record: (tx, now) => recordUserGroupProblem(tx, id, null, now) } : {}) };
     },
 
-    /** A plain message (failure reports, replies to mentions, shift notices). */
+    /** A message (failure reports, replies to mentions, shift notices, reminders with their buttons). */
     async "slack.post"({ message }) {
-      const { channel, text, threadTs } = message.payload as { channel: string; text: string; threadTs?: string };
-      const res = await slack.chat.postMessage({ channel, text: fitMessage(text), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+      const { channel, text, threadTs, blocks } = message.payload as { channel: string; text: string; threadTs?: string; blocks?: KnownBlock[] };
+      const res = await slack.chat.postMessage({ channel, text: fitMessage(text), ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
       return { result: { ts: res.ts } };
     },
   };

@@ -24,9 +24,16 @@ export type Command =
   | { verb: "swap"; schedule: string; userId: string; from: string; to: string; trade: { from: string; to: string } | null }
   | { verb: "page"; target: string; message: string | null; incident: number | null }
   | { verb: "ack"; incident: number | null }
-  | { verb: "action"; text: string; ownerId: string | null; type: ActionItemType; incident: number | null }
+  | { verb: "action"; text: string; ownerId: string | null; type: ActionItemType; dueOn: Date | null; incident: number | null }
+  | { verb: "action-done"; id: number }
+  | { verb: "alerts" }
+  | { verb: "alerts-ack"; id: number }
   | { verb: "actions"; incident: number | null }
-  | { verb: "postmortem"; export: boolean; incident: number | null };
+  | { verb: "postmortem"; export: boolean; incident: number | null }
+  | { verb: "postmortem-reviewed"; incident: number | null }
+  | { verb: "impact"; edge: "start" | "end"; at: string; incident: number | null }
+  | { verb: "slo"; service: string | null }
+  | { verb: "stats"; period: "7d" | "30d" | "90d" };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -48,16 +55,23 @@ export const HELP_LINES: readonly [string, string][] = [
   ["/incident oncall swap <schedule> @user <from> <to|duration> [for <from> <to|duration>]", "ask someone to take your shift in that window (they get Accept / Decline; `/incident swap …` works too); with `for …`, a trade: you take theirs in the second window. Example: `/incident oncall swap platform-primary @dana 2026-03-07T18:00 2d for 2026-03-14T18:00 2d`"],
   ["/incident page <service|schedule|@user> [message]", "page through the service's escalation policy, the schedule's on-call, or a person. Example: `/incident page checkout DB is on fire`"],
   ["/incident ack", "acknowledge the page for this incident: stops the escalation for everyone"],
-  ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process]", "record an action item for the postmortem (also a button on the card). Example: `/incident action Alert on queue depth @dana type:detect`"],
+  ["/incident action <text> [@owner] [type:mitigate|prevent|detect|process] [due:YYYY-MM-DD]", "record an action item for the postmortem (also a button on the card); past its due date its owner is reminded weekly. Example: `/incident action Alert on queue depth @dana type:detect due:2026-04-30`"],
+  ["/incident action done <id>", "mark an action item done (its owner is no longer reminded)"],
+  ["/incident alerts", "the alerts firing now (from Alertmanager, Grafana, webhooks and heartbeats), with their page's state"],
+  ["/incident alerts ack <id>", "acknowledge the page of an alert (ids are listed by `/incident alerts`), like its Acknowledge button"],
   ["/incident actions", "this incident's action items"],
   ["/incident postmortem [export]", "write the postmortem draft now and export it to the wiki (closing does it too; export again to update the same document, or write the draft next to it once people edited it)"],
+  ["/incident postmortem reviewed", "say the postmortem was reviewed (stops the review reminder)"],
+  ["/incident impact <start|end> <time>", "when the impact really began or ended, for the SLO error budget (`now`, `2026-03-01T09:40Z`, or `2026-03-01T09:40` in UTC). Example: `/incident impact start 2026-03-01T09:40Z`"],
+  ["/incident slo [service]", "a service's SLO: its error budget, what is left, the incidents that spent it, the burn rate"],
+  ["/incident stats [7d|30d|90d]", "incident metrics over the last 7, 30 (default) or 90 days: incidents declared, median and p90 time to acknowledge, mitigate and resolve, pages, on-call load (only you see it)"],
   ["/incident list", "the open incidents"],
   ["/incident show", "this incident's card"],
   ["/incident timeline", "this incident's timeline"],
   ["/incident help", "this help"],
 ];
 
-export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "swap", "page", "ack", "action", "actions", "postmortem", "list", "show", "timeline", "help"];
+export const VERBS = ["declare", "commander", "ic", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "oncall", "swap", "page", "ack", "alerts", "action", "actions", "postmortem", "impact", "slo", "stats", "list", "show", "timeline", "help"];
 
 export function helpText(): string {
   const lines = HELP_LINES.map(([usage, what]) => `• \`${usage}\` — ${what}`);
@@ -249,16 +263,26 @@ export function parseCommand(text: string): ParseResult {
       return { ok: true, command: { verb: "page", target, message: message || null, incident: p.incident } };
     }
     case "action": {
+      if ((args[0] ?? "").toLowerCase() === "done" && (args.length === 1 || (args.length === 2 && /^#?\d+$/.test(args[1])))) {
+        const id = Number((args[1] ?? "").replace("#", ""));
+        if (!Number.isSafeInteger(id) || id <= 0) return { ok: false, error: "Say which action item is done by its number: `/incident action done 12` (`/incident actions` lists them)." };
+        return { ok: true, command: { verb: "action-done", id } };
+      }
       const p = pick(false);
       if (p.conflict) return conflict();
       let words = textAfter(raw, skip + (p.incident !== null && leading === null ? 1 : 0)).split(/\s+/).filter(Boolean);
       let ownerId: string | null = null;
       let type: ActionItemType = "prevent";
-      // Trailing options in any order: @owner, type:<type>.
+      let dueOn: Date | null = null;
+      // Trailing options in any order: @owner, type:<type>, due:<date>.
       for (;;) {
         const last = words[words.length - 1];
         if (last === undefined) break;
         if (ownerId === null && parseMention(last)) ownerId = parseMention(last);
+        else if (dueOn === null && /^due:/i.test(last)) {
+          dueOn = parseDueDate(last.slice(4));
+          if (!dueOn) return { ok: false, error: `\`${last}\` is not a due date: use due:YYYY-MM-DD, e.g. due:2026-04-30.` };
+        }
         else if (/^type:/i.test(last)) {
           const t = last.slice(5).toLowerCase() as ActionItemType;
           if (!ACTION_ITEM_TYPES.includes(t)) return { ok: false, error: `\`${last}\` is not a type of action item: use type:${ACTION_ITEM_TYPES.join(", type:")}.` };
@@ -269,7 +293,7 @@ export function parseCommand(text: string): ParseResult {
       const text = decodeSlackText(words.join(" "));
       if (!text) return { ok: false, error: "An action item needs a text: `/incident action Alert on queue depth @owner type:detect`." };
       if (text.length > 500) return { ok: false, error: `That action item is ${text.length} characters; keep it under 500.` };
-      return { ok: true, command: { verb: "action", text, ownerId, type, incident: p.incident } };
+      return { ok: true, command: { verb: "action", text, ownerId, type, dueOn, incident: p.incident } };
     }
     case "actions": {
       const p = pick(true);
@@ -280,8 +304,40 @@ export function parseCommand(text: string): ParseResult {
       const p = pick(true);
       if (p.conflict) return conflict();
       const sub = (p.rest[0] ?? "").toLowerCase();
-      if (p.rest.length > 1 || (sub && sub !== "export")) return { ok: false, error: "Use `/incident postmortem` (write and export the draft now) or `/incident postmortem export` (export it again)." };
+      if (p.rest.length > 1 || (sub && sub !== "export" && sub !== "reviewed")) {
+        return { ok: false, error: "Use `/incident postmortem` (write and export the draft now), `/incident postmortem export` (export it again) or `/incident postmortem reviewed` (the review is done)." };
+      }
+      if (sub === "reviewed") return { ok: true, command: { verb: "postmortem-reviewed", incident: p.incident } };
       return { ok: true, command: { verb: "postmortem", export: sub === "export", incident: p.incident } };
+    }
+    case "impact": {
+      const p = pick(true);
+      if (p.conflict) return conflict();
+      const edge = (p.rest[0] ?? "").toLowerCase();
+      const usage = "`/incident impact start <time>` or `/incident impact end <time>`, where the time is `now`, `2026-03-01T09:40Z` or `2026-03-01T09:40` (UTC)";
+      if ((edge !== "start" && edge !== "end") || p.rest.length !== 2) return { ok: false, error: `Say when the impact began or ended: ${usage}.` };
+      if (parseImpactTime(p.rest[1], new Date(0)) === null) return { ok: false, error: `\`${p.rest[1]}\` is not a time: ${usage}.` };
+      return { ok: true, command: { verb: "impact", edge, at: p.rest[1], incident: p.incident } };
+    }
+    case "slo": {
+      if (args.length > 1) return { ok: false, error: "`/incident slo` takes one service name: `/incident slo checkout`." };
+      return { ok: true, command: { verb: "slo", service: args[0] ?? null } };
+    }
+    case "stats": {
+      const period = (args[0] ?? "30d").toLowerCase();
+      if (args.length > 1 || (period !== "7d" && period !== "30d" && period !== "90d")) {
+        return { ok: false, error: "`/incident stats` takes a period: `7d`, `30d` (the default) or `90d`, e.g. `/incident stats 7d`." };
+      }
+      return { ok: true, command: { verb: "stats", period } };
+    }
+    case "alerts":
+    case "alert": {
+      if (args.length === 0) return { ok: true, command: { verb: "alerts" } };
+      const id = Number((args[1] ?? "").replace(/^#/, ""));
+      if (args[0].toLowerCase() !== "ack" || args.length !== 2 || !Number.isSafeInteger(id) || id <= 0) {
+        return { ok: false, error: "Use `/incident alerts` (the alerts firing now) or `/incident alerts ack <id>` (acknowledge the page of an alert; `/incident alerts` lists the ids)." };
+      }
+      return { ok: true, command: { verb: "alerts-ack", id } };
     }
     case "ack":
     case "acknowledge": {
@@ -296,6 +352,24 @@ export function parseCommand(text: string): ParseResult {
         error: `I don't know \`${tokens[0]}\`. Commands: ${VERBS.filter((v) => v !== "ic").join(", ")}. Try \`/incident help\` for examples.`,
       };
   }
+}
+
+/** `due:` on an action item: a date (YYYY-MM-DD) that exists, as a UTC midnight. */
+export function parseDueDate(text: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const at = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return at.toISOString().slice(0, 10) === text ? at : null;
+}
+
+/** An impact time: `now`, an instant with an offset or Z, or a date and time without one (UTC). */
+export function parseImpactTime(text: string, now: Date): Date | null {
+  if (/^now$/i.test(text)) return now;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  if (!m) return null;
+  const at = new Date(`${m[1]}T${m[2]}${m[3] ? m[3].toUpperCase() : "Z"}`);
+  if (Number.isNaN(at.getTime()) || parseDueDate(m[1]) === null) return null;
+  return at;
 }
 
 const OVERRIDE_USAGE = "`/incident oncall override <schedule> @user <from> <to|duration>`, e.g. `/incident oncall override platform-primary @dana 2026-03-07T18:00 2d`";

@@ -245,4 +245,53 @@ describe("local workspace API: only the page itself", () => {
     const fromBrowser = await fetch(`${h.local.url}api/response/0123456789abcdef`, { method: "POST", headers: page, body: JSON.stringify({ text: "Sneaky" }) });
     expect(fromBrowser.status).toBe(403);
   });
+
+  it("sends a test alert: an Alertmanager body to the bot's sample integration pages the on-call; resolving stops the page", async () => {
+    const pagedDms = () => h.local.standIn.callsTo("chat.postMessage").filter((c) => /^[UW]/.test(String(c.args.channel)) && String(c.args.text).includes("You are paged: Checkout p99 latency"));
+    const sent = await h.post("/api/test-alert", { severity: "warning" });
+    expect(sent).toMatchObject({ ok: true, status: 200, received: 2, opened: 2, pagesStarted: [expect.any(Number)] });
+    await until("the page's direct message", async () => pagedDms().length === 1);
+    const dm = pagedDms()[0];
+    expect(JSON.stringify(dm.args.blocks)).toContain("Declare incident");
+    const again = await h.post("/api/test-alert", { severity: "warning" });
+    expect(again).toMatchObject({ ok: true, opened: 0, repeated: 2, pagesStarted: [] });
+    const resolved = await h.post("/api/test-alert", { severity: "warning", resolve: true });
+    expect(resolved).toMatchObject({ ok: true, resolved: 2, pagesResolved: sent.pagesStarted });
+    await until("the resolution", async () => h.local.standIn.callsTo("chat.postMessage").some((c) => c.args.channel === dm.args.channel && String(c.args.text).includes("Resolved by the source")));
+    expect(pagedDms().length).toBe(1);
+  });
+});
+
+/**
+ * Reminders in the local workspace: a SEV1 declared there, the workspace's clock moved past the
+ * SEV1 update cadence (30 min), one engine tick, and the nudge is in the incident channel.
+ */
+describe("local workspace: a reminder", () => {
+  let r: LocalHarness;
+  // the workspace's clock runs at real speed from an instant the test moves on
+  let offset = new Date("2026-03-02T15:00:00Z").getTime() - Date.now();
+  beforeAll(async () => {
+    r = await startLocal({ clock: { now: () => new Date(Date.now() + offset) } });
+  });
+  afterAll(async () => r?.stop());
+
+  it("a SEV1 with no status update for 30 minutes gets the update nudge, with Post update and Snooze 15 min", async () => {
+    const channel = (await r.state(ERIN)).channels.find((c) => c.name === "general")!.id;
+    const res = await r.post("/api/command", { user: ERIN, channel, text: "/incident declare Reminder walk sev1" });
+    const number = Number(/INC-(\d+)/.exec(res.answer.text)?.[1]);
+    const inc = await until("the incident channel", async () => (await r.state(ERIN)).channels.find((c) => c.name === `inc-${number}-reminder-walk`));
+    await until("the pinned card", async () => (await r.state(ERIN)).messages[inc.id].find((m) => m.pinned));
+    const nudges = async () => (await r.state(ERIN)).messages[inc.id].filter((m) => m.text.includes("has had no status update"));
+    expect(await nudges()).toEqual([]);
+    offset += 31 * 60_000;
+    await r.local.bot.engine.tick();
+    const [nudge] = await until("the update nudge", async () => {
+      const found = await nudges();
+      return found.length > 0 ? found : undefined;
+    });
+    expect(nudge.text).toContain(`INC-${number} (SEV1) has had no status update for 30 min`);
+    expect(textOf(nudge)).toContain("Post update");
+    expect(textOf(nudge)).toContain("Snooze 15 min");
+    expect(r.log.lines.filter((l) => l.startsWith("error") || l.startsWith("warn"))).toEqual([]);
+  });
 });

@@ -9,6 +9,10 @@ import { IncidentService } from "../../src/incidents/service.ts";
 import { memoryLogger, requestLogger } from "../../src/log.ts";
 import { OnCallService } from "../../src/oncall/service.ts";
 import { PostmortemService } from "../../src/postmortem/service.ts";
+import { DEFAULT_UPDATE_CADENCE } from "../../src/reminders/plan.ts";
+import { ReminderService } from "../../src/reminders/service.ts";
+import { ReportService } from "../../src/report/service.ts";
+import { SloService } from "../../src/slo/service.ts";
 import { parseCommand, type Command } from "../../src/slack/grammar.ts";
 import { COMMANDS, runCommand } from "../../src/slack/listeners/commands/index.ts";
 import type { CommandContext } from "../../src/slack/listeners/commands/types.ts";
@@ -18,6 +22,7 @@ import { handle } from "../../src/slack/reply.ts";
 import { SlackUsers } from "../../src/slack/users.ts";
 import { SlackActors } from "../../src/slack/actors.ts";
 import { createWebClient, SlackIdentity } from "../../src/slack/web-client.ts";
+import { AlertService } from "../../src/alerts/service.ts";
 import { member } from "../support/actors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -31,9 +36,15 @@ beforeAll(async () => {
   const escalation = new EscalationService({ db: t.db, clock, log });
   // Nobody is asked: no handler below needs a person's profile.
   const unused = createWebClient("xoxb-unused", "http://127.0.0.1:9/api/");
+  const reminders = new ReminderService({ db: t.db, clock, cadence: DEFAULT_UPDATE_CADENCE });
+  const incidents = new IncidentService({ db: t.db, clock, pager: escalation, reminders });
   services = {
-    incidents: new IncidentService({ db: t.db, clock, pager: escalation }),
+    incidents,
+    reminders,
+    slo: new SloService({ db: t.db, clock }),
+    reports: new ReportService({ db: t.db, clock }),
     escalation,
+    alerts: new AlertService({ db: t.db, clock, log, escalation, incidents }),
     oncall: new OnCallService({ db: t.db, clock }),
     postmortems: new PostmortemService({ db: t.db, clock }),
     users: new SlackUsers(unused),
@@ -64,8 +75,13 @@ const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
 
 describe("command handlers", () => {
   it("every verb of the grammar has a handler", () => {
-    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "swap", "page", "ack", "action", "actions", "postmortem"];
+    const verbs = ["help", "declare", "commander", "role", "sev", "status", "update", "note", "resolve", "reopen", "close", "list", "show", "timeline", "oncall", "override", "override-remove", "swap", "page", "ack", "alerts", "alerts-ack", "action", "action-done", "actions", "postmortem", "postmortem-reviewed", "impact", "slo", "stats"];
     expect(Object.keys(COMMANDS).sort()).toEqual(verbs.sort());
+  });
+
+  it("stats refuses guests (it would say what incidents there were)", async () => {
+    await expect(runCommand(parsed("stats 7d"), ctx({ actor: member("U0GUEST001", { guest: true }) }))).rejects.toThrow(/Guests cannot act on incidents here/);
+    expect((await runCommand(parsed("stats"), ctx())).text).toMatch(/^\*Incident metrics\*, /);
   });
 
   it("declare answers with the incident and its channel; the same request again says it was already declared", async () => {

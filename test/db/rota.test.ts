@@ -18,6 +18,7 @@ import {
   loadSchedule,
   loadService,
   removeOverride,
+  storedWorkingHours,
 } from "../../src/oncall/store.ts";
 import { UserError } from "../../src/errors.ts";
 import { freshDatabase, type TestDatabase } from "../support/db.ts";
@@ -35,6 +36,7 @@ beforeEach(async () => {
   await t.db.schedule.deleteMany();
   await t.db.escalationPolicy.deleteMany();
   await t.db.service.deleteMany();
+  await t.db.integration.deleteMany();
 });
 
 function rotaOf(text: string): Rota {
@@ -76,6 +78,7 @@ describe("rota apply", () => {
       "create schedule platform-secondary",
       "create policy platform",
       "create service checkout",
+      "create integration prometheus",
     ]);
     expect(formatPlan(plan)).toBe(
       [
@@ -83,16 +86,17 @@ describe("rota apply", () => {
         "    + override U0ERIN0005 2026-03-07T23:00:00.000Z → 2026-03-08T16:00:00.000Z",
         "+ schedule platform-secondary: America/New_York, 2 layers, 0 overrides",
         "+ policy platform: 2 levels, repeat 2",
-        "+ service checkout: escalation policy platform",
+        "+ service checkout: escalation policy platform; SLO 99.9 % over 30d from SEV2",
+        "+ integration prometheus: alertmanager → service checkout",
         "",
-        "Plan: 4 to create, 0 to update, 0 to delete.",
+        "Plan: 5 to create, 0 to update, 0 to delete.",
       ].join("\n"),
     );
     expect(await counts()).toEqual({ schedules: 2, overrides: 1, policies: 1, services: 1 });
     // Read back, the stored schedules are the file's (layers as the Layer type, overrides as instants).
     for (const s of rota.schedules) expect(await loadSchedule(t.db, s.name)).toEqual(s);
     expect(await loadPolicy(t.db, "platform")).toEqual(rota.escalationPolicies[0]);
-    expect(await loadService(t.db, "checkout")).toEqual({ name: "checkout", escalationPolicy: "platform" });
+    expect(await loadService(t.db, "checkout")).toEqual({ name: "checkout", escalationPolicy: "platform", slo: { objective: 99.9, windowSeconds: 30 * 86_400, countsFrom: "SEV2" } });
     expect(await loadPolicy(t.db, "nope")).toBeNull();
     expect(await loadService(t.db, "nope")).toBeNull();
     expect(await loadSchedule(t.db, "nope")).toBeNull();
@@ -136,7 +140,7 @@ describe("rota apply", () => {
         "Plan: 1 to create, 3 to update, 0 to delete.",
       ].join("\n"),
     );
-    expect(plan.counts).toMatchObject({ create: 1, update: 3, unchanged: 1, delete: 0 });
+    expect(plan.counts).toMatchObject({ create: 1, update: 3, unchanged: 2, delete: 0 });
     // planning wrote nothing
     expect(await t.db.schedule.findMany({ orderBy: { id: "asc" } })).toEqual(before);
     expect((await loadPolicy(t.db, "platform"))!.repeat).toBe(2);
@@ -165,7 +169,7 @@ describe("rota apply", () => {
     const second = await applyRota(t.db, example(), { now: new Date("2026-02-02T00:00:00Z") });
     expect(second.hasChanges).toBe(false);
     expect(second.changes.every((c) => c.action === "unchanged")).toBe(true);
-    expect(formatPlan(second, { applied: true })).toBe("No changes. (4 definitions up to date.)");
+    expect(formatPlan(second, { applied: true })).toBe("No changes. (5 definitions up to date.)");
     expect(await rows()).toEqual(first);
     expect(first.schedules.every((s) => s.updatedAt.toISOString() === "2026-02-01T00:00:00.000Z")).toBe(true);
 
@@ -254,6 +258,7 @@ describe("rota apply", () => {
       doc.escalation_policies.platform.levels[1].notify = ["user:U0ERIN0005"];
       delete doc.services.checkout;
       doc.services.payments = { escalation_policy: "platform" };
+      doc.integrations.prometheus.service = "payments";
     });
     const kept = await applyRota(t.db, smaller);
     expect(formatPlan(kept, { applied: true })).toBe(
@@ -262,8 +267,9 @@ describe("rota apply", () => {
         "~ policy platform: levels changed",
         "+ service payments: escalation policy platform",
         "! service checkout: not in the file; kept (--prune deletes it)",
+        "~ integration prometheus: alertmanager → service payments",
         "",
-        "Applied: 1 created, 1 updated, 0 deleted.",
+        "Applied: 1 created, 2 updated, 0 deleted.",
       ].join("\n"),
     );
     expect(await counts()).toEqual({ schedules: 2, overrides: 2, policies: 1, services: 2 });
@@ -282,7 +288,7 @@ describe("rota apply", () => {
     expect(await counts()).toEqual({ schedules: 1, overrides: 1, policies: 1, services: 1 });
     expect(await loadSchedule(t.db, "platform-secondary")).toBeNull();
     expect(await loadService(t.db, "checkout")).toBeNull();
-    expect(formatPlan(await planRota(t.db, smaller, { prune: true }))).toBe("No changes. (3 definitions up to date.)");
+    expect(formatPlan(await planRota(t.db, smaller, { prune: true }))).toBe("No changes. (4 definitions up to date.)");
   });
 
   it("an invalid file: every error, by its path in the file, and nothing written", async () => {
@@ -431,5 +437,20 @@ describe("the store", () => {
     expect(removed).toMatchObject({ id, schedule: "platform-primary", user: "U0BOB00002", source: "slack" });
     await expect(removeOverride(t.db, id)).rejects.toThrow(`There is no override ${id}.`);
     expect(await t.db.scheduleOverride.count()).toBe(before);
+  });
+
+  it("working_hours: planned, applied once, kept when a later file has none", async () => {
+    await t.db.rotaSettings.deleteMany();
+    expect(await storedWorkingHours(t.db)).toBeNull();
+    const withHours = variant((doc) => (doc.working_hours = { days: ["mon", "tue", "wed", "thu"], from: "08:00", to: "16:30" }));
+    expect(formatPlan(await planRota(t.db, withHours))).toContain("+ settings working_hours: mon,tue,wed,thu 08:00–16:30");
+    await applyRota(t.db, withHours);
+    expect(await storedWorkingHours(t.db)).toEqual({ days: ["mon", "tue", "wed", "thu"], from: "08:00", to: "16:30" });
+    expect((await planRota(t.db, withHours)).hasChanges).toBe(false);
+    const later = variant((doc) => (doc.working_hours = { to: "17:00" }));
+    expect(formatPlan(await planRota(t.db, later))).toContain("~ settings working_hours: mon,tue,wed,thu 08:00–16:30 → mon,tue,wed,thu,fri 09:00–17:00");
+    await applyRota(t.db, example()); // no working_hours: what is stored is kept
+    expect((await storedWorkingHours(t.db))?.to).toBe("16:30");
+    await t.db.rotaSettings.deleteMany();
   });
 });

@@ -107,7 +107,10 @@ describe("with the stand-in on a clock the test moves", () => {
     await h.deliver();
     expect(h.bot.circuit.isOpen()).toBe(false);
     expect(await h.t.db.outboxMessage.count({ where: { state: { not: "sent" } } })).toBe(0);
-    expect(dmsFor(h, number)).toEqual({ [ALICE]: 1, [CAROL]: 1, [DAVE]: 1 });
+    // (the commander's second message is the reminder that a SEV1 has no communications lead: its
+    // channel did not exist yet when it was due, so it went as a direct message)
+    expect(dmsFor(h, number)).toEqual({ [ALICE]: 2, [CAROL]: 1, [DAVE]: 1 });
+    expect(h.slack.messages(h.slack.channels().find((c) => c.isIm && c.members.includes(ALICE))!.id).filter((m) => /without a communications lead/.test(m.text)).length).toBe(1);
     const incident = (await h.bot.incidents.byNumber(number))!;
     expect(h.slack.callsTo("conversations.create").filter((c) => String(c.args.name).startsWith(`inc-${number}-`) && (c.response as { ok: boolean }).ok).length).toBe(1);
     expect(h.slack.messages(incident.channelId!).filter((m) => m.blocks).length).toBe(1);

@@ -167,19 +167,19 @@ services:
     const before = await run(["rota", "plan", EXAMPLE], env);
     expect(before.code).toBe(0);
     expect(before.stdout).toContain("+ schedule platform-primary: America/New_York, 2 layers, 1 override");
-    expect(before.stdout).toContain("Plan: 4 to create, 0 to update, 0 to delete.");
+    expect(before.stdout).toContain("Plan: 5 to create, 0 to update, 0 to delete.");
     expect(await t.db.schedule.count()).toBe(0); // plan wrote nothing
 
     const applied = await run(["rota", "apply", EXAMPLE], env);
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toContain("Applied: 4 created, 0 updated, 0 deleted.");
+    expect(applied.stdout).toContain("Applied: 5 created, 0 updated, 0 deleted.");
 
     const again = await run(["rota", "plan", EXAMPLE], env);
     expect(again.code).toBe(0);
-    expect(again.stdout.trim()).toBe("No changes. (4 definitions up to date.)");
+    expect(again.stdout.trim()).toBe("No changes. (5 definitions up to date.)");
     const reapplied = await run(["rota", "apply", EXAMPLE], env);
-    expect(reapplied.stdout.trim()).toBe("No changes. (4 definitions up to date.)");
+    expect(reapplied.stdout.trim()).toBe("No changes. (5 definitions up to date.)");
 
     // from the database, the same answers as from the file
     await Promise.all(
@@ -214,7 +214,7 @@ services:
     });
     // the Slack override survives another apply
     const third = await run(["rota", "apply", EXAMPLE], env);
-    expect(third.stdout.trim()).toBe("No changes. (4 definitions up to date.)");
+    expect(third.stdout.trim()).toBe("No changes. (5 definitions up to date.)");
     expect(await t.db.scheduleOverride.count({ where: { source: "slack" } })).toBe(1);
 
     const unknown = await run(["oncall", "platform-tertiary"], env);

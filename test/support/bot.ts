@@ -47,7 +47,7 @@ export interface Harness {
   clock: ManualClock;
   log: ReturnType<typeof memoryLogger>;
   url: string;
-  /** The stand-in's Web API address (SLACK_API_URL). */
+  /** The Slack stand-in's Web API base URL (for a command line run against it). */
   apiUrl: string;
   announce: string;
   /** POSTs a raw body, signed unless told otherwise. */

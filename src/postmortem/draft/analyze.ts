@@ -1,5 +1,6 @@
 // What the timeline says: one pass over the events for the severities and the time spent at each,
 // the first page and acknowledgement, mitigation, resolution, handovers and status updates.
+import { keyTimes, type KeyTimes } from "../../incidents/durations.ts";
 import { ROLE_NAMES, SEVERITIES } from "../../incidents/lifecycle.ts";
 import type { PostmortemInput, PostmortemTimelineEvent } from "./types.ts";
 
@@ -36,6 +37,8 @@ export interface Analysis {
   initialCommander: string;
   handovers: Handover[];
   updates: PostmortemTimelineEvent[];
+  /** The key times as incidents/durations.ts defines them (shared with the metrics and SLO budgets). */
+  keyTimes: KeyTimes;
 }
 
 export function analyze(input: PostmortemInput): Analysis {
@@ -67,9 +70,7 @@ export function analyze(input: PostmortemInput): Analysis {
     mark = t;
   };
 
-  let firstPage: Date | null = null;
-  let firstAck: Date | null = null;
-  let mitigated: Date | null = null;
+  const times = keyTimes(timeline, incident);
   let resolvedAt: Date | null = null;
   let resolution: string | null = null;
   let closedAt: Date | null = null;
@@ -94,7 +95,6 @@ export function analyze(input: PostmortemInput): Analysis {
         const to = str(d.to);
         const from = str(d.from);
         if (to) open = OPEN.has(to);
-        if (to === "monitoring" && !mitigated) mitigated = e.occurredAt;
         if (to === "resolved") {
           resolvedAt = e.occurredAt;
           resolution = str(d.text) ?? null;
@@ -120,12 +120,6 @@ export function analyze(input: PostmortemInput): Analysis {
         handovers.push({ at: e.occurredAt, actorId: e.actorId, role: name, from: str(d.from), to: str(d.to) ?? "" });
         break;
       }
-      case "page_sent":
-        firstPage ??= e.occurredAt;
-        break;
-      case "page_acknowledged":
-        firstAck ??= e.occurredAt;
-        break;
       case "status_update":
         updates.push(e);
         break;
@@ -143,14 +137,15 @@ export function analyze(input: PostmortemInput): Analysis {
     timeAt,
     openMs,
     stillOpen,
-    firstPage,
-    firstAck,
-    mitigated,
+    firstPage: times.firstPageAt,
+    firstAck: times.firstAckAt,
+    mitigated: times.mitigatedAt,
     resolvedAt: resolvedAt ?? (rowResolved ? incident.resolvedAt : null),
     resolution: resolution ?? (rowResolved ? incident.resolution : null),
     closedAt: closedAt ?? incident.closedAt,
     initialCommander,
     handovers,
     updates,
+    keyTimes: times,
   };
 }

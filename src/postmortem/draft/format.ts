@@ -39,7 +39,7 @@ export function addBusinessDays(from: Date, days: number): Date {
 
 export const DASH = "—";
 export const timeOr = (at: Date | null): string => (at ? formatUtc(at) : DASH);
-export const since = (from: Date, to: Date | null): string => (to ? formatDuration(to.getTime() - from.getTime()) : DASH);
+export const since = (from: Date | null, to: Date | null): string => (from && to ? formatDuration(to.getTime() - from.getTime()) : DASH);
 
 export const prompt = (text: string): string => `> _Prompt: ${text}_`;
 export const inlinePrompt = (text: string): string => `_Prompt: ${text}_`;

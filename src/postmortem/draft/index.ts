@@ -51,7 +51,7 @@ export function renderPostmortem(input: PostmortemInput, template: string = DEFA
     generated_at: formatUtc(input.generatedAt),
     header: headerSection(input, a, users),
     summary: summarySection(input, a, users),
-    impact: impactSection(a),
+    impact: impactSection(a, input.slo, input.generatedAt),
     key_times: keyTimesSection(a),
     timeline: timelineSection(input, users),
     responders: respondersSection(input, a, users),

@@ -4,7 +4,9 @@ import { statusLabel } from "../../incidents/lifecycle.ts";
 import { blockText, inlineText, link, who, type UserNames } from "../markdown.ts";
 import { severityRank, type Analysis } from "./analyze.ts";
 import { addBusinessDays, DASH, formatDate, formatDuration, formatUtc, inlinePrompt, prompt, since, timeOr, WEEKDAYS } from "./format.ts";
-import type { PostmortemInput } from "./types.ts";
+import type { PostmortemInput, PostmortemSlo } from "./types.ts";
+import { impactInterval } from "../../incidents/durations.ts";
+import { counts, formatWindow, spentSentence } from "../../slo/budget.ts";
 
 export function channelLink(input: PostmortemInput): string {
   const name = input.incident.channelName ? `#${input.incident.channelName}` : input.incident.channelId ? `#${input.incident.channelId}` : "";
@@ -46,7 +48,18 @@ export function summarySection(input: PostmortemInput, a: Analysis, users: UserN
   return out.join("\n");
 }
 
-export function impactSection(a: Analysis): string {
+/** What the incident spent of its service's error budget, or the prompt when its service has no SLO. */
+function sloLine(a: Analysis, slo: PostmortemSlo | null | undefined, now: Date): string {
+  if (!slo) return prompt("SLO breached: was an SLO breached? Which one, and how much error budget was spent?");
+  const { startAt, endAt } = impactInterval(a.keyTimes, now);
+  const window = `impact ${formatUtc(startAt)} → ${a.keyTimes.impactEndAt ? formatUtc(endAt) : "still going on"}`;
+  if (!counts(slo, a.keyTimes.highestSeverity)) {
+    return `- **Error budget:** none spent: ${inlineText(slo.service)}'s SLO counts ${inlineText(slo.countsFrom)} and higher, and this incident reached ${inlineText(a.keyTimes.highestSeverity)} (${window}).`;
+  }
+  return `- **Error budget:** ${inlineText(spentSentence(slo.service, slo, endAt.getTime() - startAt.getTime()))} (${window}; SLO ${slo.objective} % over ${formatWindow(slo.windowSeconds)}).`;
+}
+
+export function impactSection(a: Analysis, slo?: PostmortemSlo | null, now: Date = new Date(0)): string {
   const out: string[] = [];
   const until = a.stillOpen ? "until this draft was generated (the incident is not resolved)" : "while the incident was open, until it was resolved";
   out.push(`**Time at each severity** (${until}):`);
@@ -61,7 +74,7 @@ export function impactSection(a: Analysis): string {
   out.push("");
   out.push(prompt("Requests failed: how many requests or transactions failed (counts, error rates)?"));
   out.push("");
-  out.push(prompt("SLO breached: was an SLO breached? Which one, and how much error budget was spent?"));
+  out.push(sloLine(a, slo, now));
   out.push("");
   out.push(prompt("Support tickets: how many tickets or customer contacts did it cause?"));
   return out.join("\n");
@@ -79,8 +92,8 @@ export function keyTimesSection(a: Analysis): string {
   const out = ["| Milestone | Time | Since declared |", "| --- | --- | --- |"];
   for (const [name, at] of rows) out.push(`| ${name} | ${timeOr(at)} | ${since(a.declaredAt, at)} |`);
   out.push("");
-  out.push(`- **Time to acknowledge:** ${since(a.declaredAt, a.firstAck)}`);
-  out.push(`- **Time to mitigate:** ${since(a.declaredAt, a.mitigated)}`);
-  out.push(`- **Time to resolve:** ${since(a.declaredAt, a.resolvedAt)}`);
+  out.push(`- **Time to acknowledge** (first page → first acknowledgement): ${since(a.firstPage, a.firstAck)}`);
+  out.push(`- **Time to mitigate** (declared → monitoring): ${since(a.declaredAt, a.mitigated)}`);
+  out.push(`- **Time to resolve** (declared → resolved): ${since(a.declaredAt, a.resolvedAt)}`);
   return out.join("\n");
 }

@@ -64,6 +64,13 @@ export function describeTimelineEvent(e: PostmortemTimelineEvent, users?: UserNa
     }
     case "page_cancelled":
       return `Paging stopped: ${text(d.reason)}`;
+    case "page_resolved":
+      return `Paging stopped: the alerts from ${text(d.integration)} were resolved by their source`;
+    case "alerts_fired":
+    case "alerts_resolved": {
+      const summaries = Array.isArray(d.summaries) ? d.summaries.map((x) => text(x)).join("; ") : "";
+      return `${d.count} alert${d.count === 1 ? "" : "s"} from ${text(d.integration)} ${d.kind === "alerts_fired" ? "fired" : "resolved"}${summaries ? `: ${summaries}` : ""}`;
+    }
     case "postmortem_exported":
       if (d.outcome === "kept-edits" && d.regenerated) {
         return `${actor} regenerated the postmortem draft to ${text(d.regenerated.location)}, keeping the edits people made to ${text(d.location)}`;
@@ -75,8 +82,15 @@ export function describeTimelineEvent(e: PostmortemTimelineEvent, users?: UserNa
       return `The escalation policy was exhausted: every level was paged and nobody acknowledged`;
     case "action_item_added": {
       const owner = str(d.ownerId) ? `, owned by ${person(d.ownerId)}` : ", no owner yet";
-      return `${actor} added a ${text(d.type) || "new"} action item${owner}: ${text(d.text)}`;
+      const due = str(d.dueOn) ? `, due ${text(d.dueOn)}` : "";
+      return `${actor} added a ${text(d.type) || "new"} action item${owner}${due}: ${text(d.text)}`;
     }
+    case "action_item_done":
+      return `${actor} marked an action item done: ${text(d.text)}`;
+    case "postmortem_reviewed":
+      return `${actor} marked the postmortem reviewed`;
+    case "impact_changed":
+      return `${actor} said the impact ${d.edge === "start" ? "started" : "ended"} at ${formatUtc(new Date(d.at))}`;
     default: {
       // Every kind of the union is said above (this does not compile when one is missing); a
       // kind this version does not know (written by a newer one) is still shown.

@@ -49,7 +49,17 @@ export interface RelatedIncident {
   url?: string | null;
 }
 
+/** The SLO of the incident's service and what the incident spent of its budget (for the Impact section). */
+export interface PostmortemSlo {
+  service: string;
+  objective: number;
+  windowSeconds: number;
+  countsFrom: Severity;
+}
+
 export interface PostmortemInput {
+  /** Its service's SLO, when it has one. */
+  slo?: PostmortemSlo | null;
   incident: PostmortemIncident;
   /** In order (oldest first). */
   timeline: PostmortemTimelineEvent[];

@@ -1,5 +1,6 @@
 // What every listener is given: the services, the Slack users directory, who is asking. (What a
 // write causes is delivered after its commit: see onCommit in db/tx.ts.)
+import type { AlertService } from "../../alerts/service.ts";
 import type { Clock } from "../../clock.ts";
 import type { OutboxEntry } from "../../db/outbox.ts";
 import type { EscalationService } from "../../escalation/service.ts";
@@ -7,6 +8,9 @@ import type { IncidentService } from "../../incidents/service.ts";
 import type { Logger } from "../../log.ts";
 import type { OnCallService } from "../../oncall/service.ts";
 import type { PostmortemService } from "../../postmortem/service.ts";
+import type { ReminderService } from "../../reminders/service.ts";
+import type { ReportService } from "../../report/service.ts";
+import type { SloService } from "../../slo/service.ts";
 import type { SlackActors } from "../actors.ts";
 import type { SlackUsers } from "../users.ts";
 
@@ -15,6 +19,10 @@ export interface Services {
   escalation: EscalationService;
   oncall: OnCallService;
   postmortems: PostmortemService;
+  reminders: ReminderService;
+  slo: SloService;
+  reports: ReportService;
+  alerts: AlertService;
 }
 
 export interface ListenerContext extends Services {

@@ -91,7 +91,7 @@ describe("renderPostmortem: a realistic walk", () => {
     for (const p of ["Users affected", "Requests failed", "SLO breached", "Support tickets"]) expect(s).toContain(`> _Prompt: ${p}:`);
   });
 
-  it("key times and durations from declared", () => {
+  it("key times from declared; durations as incidents/durations.ts defines them (acknowledge from the first page)", () => {
     const s = section(md, "Key times and durations");
     expect(s).toContain("| Declared | 2026-03-01 10:00:00 UTC | 0 s |");
     expect(s).toContain("| First page | 2026-03-01 10:06:00 UTC | 6 min |");
@@ -99,9 +99,9 @@ describe("renderPostmortem: a realistic walk", () => {
     expect(s).toContain("| Mitigated (monitoring) | 2026-03-01 11:15:00 UTC | 1 h 15 min |");
     expect(s).toContain("| Resolved | 2026-03-01 12:14:00 UTC | 2 h 14 min |");
     expect(s).toContain("| Closed | 2026-03-02 09:00:00 UTC | 23 h |");
-    expect(s).toContain("- **Time to acknowledge:** 9 min 30 s");
-    expect(s).toContain("- **Time to mitigate:** 1 h 15 min");
-    expect(s).toContain("- **Time to resolve:** 2 h 14 min");
+    expect(s).toContain("- **Time to acknowledge** (first page → first acknowledgement): 3 min 30 s");
+    expect(s).toContain("- **Time to mitigate** (declared → monitoring): 1 h 15 min");
+    expect(s).toContain("- **Time to resolve** (declared → resolved): 2 h 14 min");
   });
 
   it("timeline: every event, in order, in UTC with dates, as sentences", () => {
@@ -211,9 +211,9 @@ describe("renderPostmortem: a realistic walk", () => {
     expect(s).toContain("| First page | — | — |");
     expect(s).toContain("| First acknowledgement | — | — |");
     expect(s).toContain("| Mitigated (monitoring) | — | — |");
-    expect(s).toContain("- **Time to acknowledge:** —");
-    expect(s).toContain("- **Time to mitigate:** —");
-    expect(s).toContain("- **Time to resolve:** 2 h 14 min");
+    expect(s).toContain("- **Time to acknowledge** (first page → first acknowledgement): —");
+    expect(s).toContain("- **Time to mitigate** (declared → monitoring): —");
+    expect(s).toContain("- **Time to resolve** (declared → resolved): 2 h 14 min");
   });
 });
 

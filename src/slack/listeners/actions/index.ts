@@ -1,14 +1,18 @@
 // Interactions on messages: the card's buttons and menu, the page buttons and the swap buttons. Each is
 // acknowledged at once; what the click did (or why it could not) is answered to that person only.
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
+import type { View } from "@slack/types";
 import { ACTIONS, PAGE_ACTIONS } from "../../../incidents/views.ts";
 import { SWAP_ACTIONS } from "../../../oncall/swaps.ts";
 import { handle, type Reply } from "../../reply.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
 import { actionItemForm, severityMenu, statusButton, type ClickContext } from "./incident.ts";
-import { acknowledgeButton, escalateButton, PAGE_APOLOGY } from "./paging.ts";
 import { acceptSwapButton, declineSwapButton, SWAP_APOLOGY } from "./swaps.ts";
+import { acknowledgeButton, declareFromAlertsForm, escalateButton, PAGE_APOLOGY } from "./paging.ts";
+import { ALERT_ACTIONS } from "../../../alerts/views.ts";
+import { postUpdateForm, snoozeButton } from "./reminders.ts";
+import { REMINDER_ACTIONS } from "../../../reminders/views.ts";
 
 type Click = (raw: string | undefined, ctx: ClickContext) => Promise<Reply | null>;
 
@@ -41,17 +45,25 @@ export function registerActions(app: App, services: ListenerContext): void {
   listen(PAGE_ACTIONS.escalate, escalateButton, PAGE_APOLOGY, button);
   listen(SWAP_ACTIONS.accept, acceptSwapButton, SWAP_APOLOGY, button);
   listen(SWAP_ACTIONS.decline, declineSwapButton, SWAP_APOLOGY, button);
+  listen(REMINDER_ACTIONS.snooze, snoozeButton, NO_CHANGE, button);
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.addActionItem, async ({ ack, body, action, client, context }) => {
-    const log = requestLogOf(context, services.log);
-    await ack();
-    try {
-      const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
-      const view = await actionItemForm(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
-      if (view) await client.views.open({ trigger_id: body.trigger_id, view });
-    } catch (err) {
-      log.bind({ outcome: "error" });
-      log.error(`could not open the action item form: ${(err as Error).message}`);
-    }
-  });
+  /** A button that opens a form. */
+  function opens(actionId: string, form: (raw: string | undefined, ctx: ClickContext) => Promise<View | null>, what: string) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context }) => {
+      const log = requestLogOf(context, services.log);
+      await ack();
+      try {
+        const actor = await services.actors.of(body.user.id, body.user.team_id ?? body.team?.id ?? null);
+        const view = await form(action.value, { userId: body.user.id, actor, triggerId: body.trigger_id, services, log });
+        if (view) await client.views.open({ trigger_id: body.trigger_id, view });
+      } catch (err) {
+        log.bind({ outcome: "error" });
+        log.error(`could not open the ${what} form: ${(err as Error).message}`);
+      }
+    });
+  }
+  opens(ACTIONS.addActionItem, actionItemForm, "action item");
+  opens(REMINDER_ACTIONS.postUpdate, postUpdateForm, "status update");
+  // "Declare incident" on an alerts' page: the declare form, started from the alerts.
+  opens(ALERT_ACTIONS.declare, declareFromAlertsForm, "declare (from alerts)");
 }

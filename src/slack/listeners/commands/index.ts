@@ -10,6 +10,8 @@ import * as incident from "./incident.ts";
 import * as oncall from "./oncall.ts";
 import * as paging from "./paging.ts";
 import * as postmortem from "./postmortem.ts";
+import * as slo from "./slo.ts";
+import * as stats from "./stats.ts";
 import type { CommandContext, CommandHandler, CommandHandlers, Verb } from "./types.ts";
 export type { CommandContext } from "./types.ts";
 
@@ -35,9 +37,16 @@ export const COMMANDS: CommandHandlers = {
   swap: oncall.swap,
   page: paging.page,
   ack: paging.ack,
+  alerts: paging.alerts,
+  "alerts-ack": paging.alertsAck,
   action: postmortem.action,
   actions: postmortem.actions,
+  "action-done": postmortem.actionDone,
   postmortem: postmortem.postmortem,
+  "postmortem-reviewed": postmortem.postmortemReviewed,
+  impact: slo.impact,
+  slo: slo.slo,
+  stats: stats.stats,
 };
 
 /** Runs the handler of a parsed command (the form excepted). */

@@ -4,6 +4,7 @@ import { incidentRef, SEVERITIES, type Severity } from "../../../incidents/lifec
 import type { RequestLogger } from "../../../log.ts";
 import { ACTION_ITEM_TYPES, type ActionItemType } from "../../../incidents/timeline.ts";
 import { isUserError } from "../../../errors.ts";
+import { MAX_TEXT } from "../../grammar.ts";
 import type { SlackActor } from "../../actors.ts";
 import type { ListenerContext } from "../context.ts";
 
@@ -38,7 +39,12 @@ export async function declareForm(s: Submission): Promise<FormAnswer> {
   if (!severity || !SEVERITIES.includes(severity)) errors.severity = "Pick a severity from SEV1 (highest) to SEV4.";
   if (Object.keys(errors).length > 0) return { errors };
   try {
-    const { incident } = await s.services.incidents.declare({ title, severity: severity!, description, commanderId, private: isPrivate }, s.actor, `view:${s.viewId}`);
+    const input = { title, severity: severity!, description, commanderId, private: isPrivate };
+    const meta = parseMetadata(s.privateMetadata);
+    // From an alerts' page: the incident takes their page and service, and pages nobody again.
+    const { incident } = meta.alertGroupId
+      ? await s.services.alerts.declareFromGroup(Number(meta.alertGroupId), { ...input, service: typeof meta.service === "string" ? meta.service : null }, s.actor, `view:${s.viewId}`)
+      : await s.services.incidents.declare(input, s.actor, `view:${s.viewId}`);
     s.log.bind({ incident: incidentRef(incident.number) });
     return null;
   } catch (err) {
@@ -46,6 +52,15 @@ export async function declareForm(s: Submission): Promise<FormAnswer> {
     s.log.bind({ outcome: "error" });
     s.log.error(`declare from the modal failed: ${String(err)}`, { err });
     return { errors: { title: "Something went wrong on our side; nothing was declared. Please submit again." } };
+  }
+}
+
+function parseMetadata(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
 
@@ -70,5 +85,28 @@ export async function actionItemForm(s: Submission): Promise<FormAnswer> {
     s.log.bind({ outcome: "error" });
     s.log.error(`action item from the form failed: ${String(err)}`, { err });
     return { errors: { text: "Something went wrong on our side; nothing was added. Please submit again." } };
+  }
+}
+
+/** The status update a reminder's Post update button asked for. */
+export async function updateForm(s: Submission): Promise<FormAnswer> {
+  const text = (s.values.text?.value?.value ?? "").trim();
+  if (!text) return { errors: { text: "Say how things stand." } };
+  if (text.length > MAX_TEXT) return { errors: { text: `Keep it under ${MAX_TEXT} characters.` } };
+  let incidentId: number;
+  try {
+    incidentId = Number(JSON.parse(s.privateMetadata).incidentId);
+  } catch {
+    return { errors: { text: "This form is out of date; use `/incident update <text>`." } };
+  }
+  try {
+    const { incident } = await s.services.incidents.change(incidentId, { kind: "status_update", text }, s.actor, `view:${s.viewId}`);
+    s.log.bind({ incident: incidentRef(incident.number) });
+    return null;
+  } catch (err) {
+    if (isUserError(err)) return { errors: { text: err.message } };
+    s.log.bind({ outcome: "error" });
+    s.log.error(`status update from the form failed: ${String(err)}`, { err });
+    return { errors: { text: "Something went wrong on our side; nothing was posted. Please submit again." } };
   }
 }

@@ -3,7 +3,8 @@ import type { App } from "@slack/bolt";
 import { ACTIONS } from "../../../incidents/views.ts";
 import { requestLogOf } from "../../request-log.ts";
 import type { ListenerContext } from "../context.ts";
-import { actionItemForm, declareForm, type FormAnswer, type FormValues, type Submission } from "./forms.ts";
+import { REMINDER_ACTIONS } from "../../../reminders/views.ts";
+import { actionItemForm, declareForm, updateForm, type FormAnswer, type FormValues, type Submission } from "./forms.ts";
 
 export function registerViews(app: App, services: ListenerContext): void {
   const listen = (callbackId: string, form: (s: Submission) => Promise<FormAnswer>) =>
@@ -17,4 +18,5 @@ export function registerViews(app: App, services: ListenerContext): void {
     });
   listen(ACTIONS.declareView, declareForm);
   listen(ACTIONS.actionItemView, actionItemForm);
+  listen(REMINDER_ACTIONS.updateView, updateForm);
 }
