@@ -1,6 +1,7 @@
 // What monitoring sends, read into one shape: Alertmanager's webhook (version 4), Grafana's webhook
 // contact point (the same shape with a few more fields), and a generic JSON alert. Pure: a body in,
 // the alerts it carries out, with the ones that cannot be read named by their place in the body.
+import { clip } from "../incidents/views.ts";
 import type { IntegrationKind } from "../oncall/rota-file.ts";
 
 export interface AlertLink {
@@ -38,14 +39,14 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 
 /** The longest summary and label value kept (Slack messages have limits; alerts can be verbose). */
 const MAX_TEXT = 1000;
-const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+const clipText = (s: string) => clip(s, MAX_TEXT);
 
 /** A mapping of strings (labels, annotations); other values are written as JSON. */
 function strings(v: unknown): Record<string, string> | null {
   if (v === undefined || v === null) return {};
   if (!isObj(v)) return null;
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = clip(typeof x === "string" ? x : JSON.stringify(x));
+  for (const [k, x] of Object.entries(v)) out[k] = clipText(typeof x === "string" ? x : JSON.stringify(x));
   return out;
 }
 
@@ -105,7 +106,7 @@ function monitoringAlert(raw: unknown, kind: "alertmanager" | "grafana", body: O
   return {
     identity: raw.fingerprint.trim(),
     status,
-    summary: clip(summary),
+    summary: clipText(summary),
     severity: labels.severity ?? null,
     labels,
     annotations,
@@ -139,7 +140,7 @@ function genericAlert(raw: unknown): IncomingAlert | string {
   return {
     identity: raw.key.trim(),
     status: raw.status,
-    summary: clip(raw.summary.trim()),
+    summary: clipText(raw.summary.trim()),
     severity,
     labels: severity ? { severity } : {},
     annotations: details,
@@ -191,7 +192,7 @@ export function labelsThatMatter(labels: Record<string, string>, limit = 6): Arr
 }
 
 /** The severity a firing alert declares with `declare_incident`, or null (the most severe of several). */
-export function declaredSeverity(rule: { label: string; map: Record<string, number> } | null, alerts: IncomingAlert[]): number | null {
+export function declaredSeverity(rule: { label: string; map: Record<string, number> } | null, alerts: Array<Pick<IncomingAlert, "status" | "labels">>): number | null {
   if (!rule) return null;
   let best: number | null = null;
   for (const a of alerts) {

@@ -20,13 +20,14 @@ import type { Incident } from "../incidents/incident.ts";
 import { incidentRef, type Severity } from "../incidents/lifecycle.ts";
 import { channelPost, type DeclareInput, type IncidentService } from "../incidents/service.ts";
 import { addTimelineEvents, incidentById } from "../incidents/store.ts";
-import { escapeMrkdwn } from "../incidents/views.ts";
+import { clip, escapeMrkdwn } from "../incidents/views.ts";
 import type { AlertEventData } from "../incidents/timeline.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { Integration } from "../oncall/rota-file.ts";
-import { listIntegrations } from "../oncall/store.ts";
-import type { Actor } from "../access/policy.ts";
+import { listIntegrations, loadIntegration } from "../oncall/store.ts";
+import type { FrozenPolicy } from "../escalation/steps.ts";
+import { formatSeconds, type Actor } from "../access/policy.ts";
 import { declaredSeverity, type IncomingAlert, type IncomingBatch } from "./payloads.ts";
 import {
   alertById,
@@ -100,7 +101,6 @@ export const integrationActor = (name: string): string => `integration:${name}`;
 
 const MAX_TITLE = 200;
 const MAX_DESCRIPTION = 2900;
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 export interface AlertServiceOptions {
   db: Db;
@@ -235,7 +235,7 @@ export class AlertService {
   }
 
   /** An incident declared by alerts: titled from them, its commander whoever is paged first. */
-  private async declareFromAlerts(tx: Tx, integration: Integration, alerts: IncomingAlert[], severity: Severity, policy: Parameters<EscalationService["firstPaged"]>[1], now: Date): Promise<Incident> {
+  private async declareFromAlerts(tx: Tx, integration: Integration, alerts: IncomingAlert[], severity: Severity, policy: FrozenPolicy, now: Date): Promise<Incident> {
     const first = await this.opts.escalation.firstPaged(tx, policy, now);
     const input: DeclareInput = {
       title: titleOf(alerts),
@@ -278,10 +278,10 @@ export class AlertService {
     if (!group) throw new UserError("not_found", "Those alerts no longer exist.");
     const { alerts } = await firingAlertsOf(this.opts.db, groupId, 100);
     const shown = alerts.length > 0 ? alerts : await latestAlertsOf(this.opts.db, groupId, 100);
-    const integration = (await listIntegrations(this.opts.db)).find((i) => i.name === group.integration) ?? null;
-    const asIncoming = shown.map((a) => ({ ...a, status: "firing" as const, endsAt: null }));
-    const severity = declaredSeverity(integration?.declareIncident ?? null, asIncoming);
-    return { title: shown.length ? titleOf(asIncoming) : group.integration, service: integration?.service ?? null, severity: severity ? `SEV${severity}` : null };
+    const integration = await loadIntegration(this.opts.db, group.integration);
+    // What the alerts would declare were they firing now (the form lets a person choose).
+    const severity = declaredSeverity(integration?.declareIncident ?? null, shown.map((a) => ({ status: "firing" as const, labels: a.labels })));
+    return { title: shown.length ? titleOf(shown) : group.integration, service: integration?.service ?? null, severity: severity ? `SEV${severity}` : null };
   }
 
   /** A heartbeat's ping: recorded, and the "no heartbeat" alert (if open) resolved. */
@@ -342,13 +342,6 @@ function heartbeatAlert(h: Integration, status: "firing" | "resolved", since: Da
     startsAt: status === "firing" ? now : since,
     endsAt: status === "resolved" ? now : null,
   };
-}
-
-function formatSeconds(s: number): string {
-  if (s % 86_400 === 0) return `${s / 86_400}d`;
-  if (s % 3600 === 0) return `${s / 3600}h`;
-  if (s % 60 === 0) return `${s / 60}m`;
-  return `${s}s`;
 }
 
 const summaries = (alerts: Array<{ summary: string }>, limit = 5): string[] => [...new Set(alerts.map((a) => a.summary))].slice(0, limit);

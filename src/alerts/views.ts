@@ -4,13 +4,11 @@ import type { KnownBlock } from "@slack/types";
 import type { PageState } from "../escalation/steps.ts";
 import type { Incident } from "../incidents/incident.ts";
 import { incidentRef } from "../incidents/lifecycle.ts";
-import { escapeMrkdwn, pageButtons } from "../incidents/views.ts";
+import { clip, escapeMrkdwn, pageButtons } from "../incidents/views.ts";
 import { labelsThatMatter } from "./payloads.ts";
 import type { AlertRow } from "./store.ts";
 
 export const ALERT_ACTIONS = { declare: "alert_declare" } as const;
-
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 export interface AlertPageView {
   page: { id: number; level: number; target: string; integration: string };

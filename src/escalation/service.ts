@@ -27,6 +27,9 @@ export interface PageTarget {
   policy: FrozenPolicy;
 }
 
+/** How a page started by alerts (no incident yet) is named in answers: "the alerts of prometheus (page #12)". */
+const alertsRef = (page: PageRow): string => `the alerts of ${page.pagedById.replace(/^integration:/, "")} (page #${page.id})`;
+
 /** Unless configured: five pages by one person in ten minutes. */
 export const DEFAULT_PAGE_RATE_LIMIT: PageRateLimit = { count: 5, windowSeconds: 600 };
 
@@ -124,12 +127,12 @@ export class EscalationService implements Pager {
       if (ids.length === 0) throw new UserError("not_found", "Nothing to acknowledge: nobody has been paged for this incident.");
       const pages = await lockPages(tx, ids);
       const incident = pages[0].incidentId === null ? null : (await incidentById(tx, pages[0].incidentId))!;
-      const ref = incident ? incidentRef(incident.number) : `page #${pages[0].id}`;
+      const ref = incident ? incidentRef(incident.number) : alertsRef(pages[0]);
       const open = pages.filter((p) => p.state === "escalating" || p.state === "exhausted");
       if (open.length === 0) {
         const first = pages.filter((p) => p.acknowledgedAt).sort((a, b) => a.acknowledgedAt!.getTime() - b.acknowledgedAt!.getTime())[0];
         if (first) throw new UserError("conflict", `Already acknowledged by <@${first.acknowledgedById}> at ${first.acknowledgedAt!.toISOString().slice(11, 16)} UTC; the escalation is stopped.`);
-        if (pages.some((p) => p.state === "resolved")) throw new UserError("conflict", `The alerts of ${ref} were resolved by their source; the page has stopped.`);
+        if (pages.some((p) => p.state === "resolved")) throw new UserError("conflict", `The alerts of page #${pages[0].id} were resolved by their source; the page has stopped.`);
         throw new UserError("conflict", `There is no page under way for ${ref}.`);
       }
       // Each page is acknowledged by whoever it notified, the commander or an admin.
@@ -162,7 +165,7 @@ export class EscalationService implements Pager {
       if (!page) throw new UserError("not_found", "That page no longer exists.");
       const incident = page.incidentId === null ? null : (await incidentById(tx, page.incidentId))!;
       const rules = { admins: (await loadAccess(tx))?.admins ?? [] };
-      const ref = incident ? incidentRef(incident.number) : `page #${page.id}`;
+      const ref = incident ? incidentRef(incident.number) : alertsRef(page);
       enforce(mayHandlePage(by, "escalate", { ref, notified: await notifiedBy(tx, page.id), commanderId: incident?.commanderId ?? null }, rules));
       if (page.state === "acknowledged") throw new UserError("conflict", `Already acknowledged by <@${page.acknowledgedById}>; nothing to escalate.`);
       if (page.state === "resolved") throw new UserError("conflict", "Its alerts were resolved by their source; nothing to escalate.");

@@ -29,8 +29,6 @@ export function whoIsNamed(targets: NotifyTarget[], schedules: Map<string, Sched
   return [...users];
 }
 
-const step = (w: StepWork): PlannedStep => w.step;
-
 /** An alerts' page that nobody acknowledged: each person it notified is told it is exhausted. */
 function exhaustedNotices(page: PageRow, notified: string[]): OutboxEntry[] {
   const text = `:rotating_light: Nobody acknowledged page #${page.id} (${page.target}): its escalation policy *${page.policy.name}* is exhausted. The alerts are still firing; \`/incident alerts\` lists them.`;
@@ -111,7 +109,7 @@ export async function takeSteps(tx: RawTx, pages: PageRow[], now: Date, opts: { 
     }
     if (incidentId === null) {
       // Alerts' page: nobody to tell in a channel; an exhaustion is told to whoever was paged.
-      if (step(w).kind === "exhausted") outbox.push(...exhaustedNotices(w.page, await notifiedOf(tx, w.page.id)));
+      if (w.step.kind === "exhausted") outbox.push(...exhaustedNotices(w.page, await notifiedOf(tx, w.page.id)));
       continue;
     }
     for (const e of events) {

@@ -6,7 +6,8 @@ import type { ActionsBlockElement, Button, InputBlock, KnownBlock, ModalView, Pl
 
 // Slack's limits (characters): header 150, section text 3000, button text 75, field 2000, and a
 // message's text 40,000.
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+/** At most `max` characters, an ellipsis marking a cut. */
+export const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /** A message's text within Slack's limit (what would be cut is said to be). */
 export const fitMessage = (text: string): string => clip(text, 40_000);

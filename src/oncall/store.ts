@@ -659,11 +659,6 @@ function swapFromRow(r: {
   };
 }
 
-/** The channel the rota file names for a schedule, or null. */
-export async function scheduleChannel(db: DbClient, name: string): Promise<string | null> {
-  return (await db.schedule.findUnique({ where: { name }, select: { channel: true } }))?.channel ?? null;
-}
-
 /** Records a pending swap request. */
 export async function createSwap(
   tx: DbClient,

@@ -57,8 +57,3 @@ export async function earliestReminderAt(db: Db): Promise<Date | null> {
   return row?.at ?? null;
 }
 
-/** An incident's reminders, for looking at (tests, the local workspace). */
-export async function remindersOf(db: Db, incidentId: number): Promise<{ kind: ReminderKind; dueAt: Date | null; sent: number }[]> {
-  const rows = await db.$queryRaw<{ kind: string; due_at: Date | null; sent: number }[]>`SELECT kind, due_at, sent FROM reminder WHERE incident_id = ${incidentId} ORDER BY kind`;
-  return rows.map((r) => ({ kind: r.kind as ReminderKind, dueAt: r.due_at, sent: r.sent }));
-}
