@@ -221,7 +221,7 @@ export async function lastPings(db: DbClient, integrations: string[], watchFrom?
   if (integrations.length === 0) return new Map();
   if (watchFrom) {
     await db.$executeRaw`INSERT INTO integration_state (integration, last_ping_at) SELECT n, ${watchFrom}::timestamptz FROM unnest(${integrations}::text[]) AS n
-      ON CONFLICT (integration) DO UPDATE SET last_ping_at = COALESCE(integration_state.last_ping_at, EXCLUDED.last_ping_at)`;
+      ON CONFLICT (integration) DO UPDATE SET last_ping_at = EXCLUDED.last_ping_at WHERE integration_state.last_ping_at IS NULL`;
   }
   const rows = await db.$queryRaw<{ integration: string; last_ping_at: Date }[]>`
     SELECT integration, last_ping_at FROM integration_state WHERE integration = ANY(${integrations}::text[]) AND last_ping_at IS NOT NULL`;
