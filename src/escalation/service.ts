@@ -4,7 +4,7 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/client.ts";
 import { enqueue } from "../db/outbox.ts";
-import { afterCommit, claimRequest, inTransaction, type DbClient, type RawTx, type Tx } from "../db/tx.ts";
+import { afterCommit, claimRequest, inTransaction, type RawTx, type Tx } from "../db/tx.ts";
 import { enforce, mayHandlePage, mayPage, mayUseBot, type Actor, type PageRateLimit } from "../access/policy.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../incidents/incident.ts";
